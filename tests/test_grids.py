@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+from serflow.grids import as_param_grid, expand_grid
+from sklearn.model_selection import ParameterGrid
+
+
+def test_dict_grid_keeps_parametergrid_order():
+    grid = {"C": [0.1, 1.0, 10.0], "gamma": [1e-3, 1e-2], "kernel": ["rbf", "linear"]}
+    points, rejected = expand_grid("svm", grid)
+    assert points == list(ParameterGrid(grid)) and rejected == []
+
+
+def test_notebook_lr_grid_drops_what_scikit_learn_rejects():
+    notebook = {
+        "penalty": ["l1", "l2"],
+        "C": list(np.logspace(-4, 2, 7)),
+        "solver": ["newton-cg", "lbfgs", "liblinear"],
+    }
+    points, rejected = expand_grid("lr", notebook, n_classes=7)
+    assert len(points) == 14 and len(rejected) == 28
+    assert {(p["penalty"], p["solver"]) for p in points} == {("l2", "newton-cg"), ("l2", "lbfgs")}
+    kept = [p for p in ParameterGrid(notebook) if p in points]
+    assert points == kept  # same relative order as the notebook's candidates
+    binary, _ = expand_grid("lr", notebook, n_classes=2)
+    assert {"l1", "l2"} == {p["penalty"] for p in binary if p["solver"] == "liblinear"}
+
+
+def test_rf_auto_is_not_fitted():
+    points, rejected = expand_grid("rf", {"max_features": ["auto", "sqrt"], "n_estimators": [10]})
+    assert points == [{"max_features": "sqrt", "n_estimators": 10}]
+    assert "auto" in rejected[0]
+
+
+def test_list_of_dicts_is_merged_in_canonical_order_without_duplicates():
+    grid = [
+        {"C": [10.0], "solver": ["lbfgs"]},
+        {"C": [1.0, 10.0], "solver": ["newton-cg", "lbfgs"]},
+    ]
+    points, _ = expand_grid("lr", grid)
+    assert points == [
+        {"C": 10.0, "solver": "lbfgs"},
+        {"C": 10.0, "solver": "newton-cg"},
+        {"C": 1.0, "solver": "lbfgs"},
+        {"C": 1.0, "solver": "newton-cg"},
+    ]
+    assert list(ParameterGrid(as_param_grid(points))) == points
+
+
+def test_a_grid_with_nothing_valid_is_an_error():
+    with pytest.raises(ValueError, match="no valid point"):
+        expand_grid("rf", {"max_features": ["auto"]})

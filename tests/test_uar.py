@@ -1,0 +1,16 @@
+import numpy as np
+from serflow.classifiers import uar
+from sklearn.metrics import recall_score
+
+
+def test_uar_is_macro_recall():
+    rng = np.random.default_rng(0)
+    truth = rng.choice(list("WLEAFTN"), size=200)
+    predicted = np.where(rng.random(200) < 0.6, truth, rng.choice(list("WLEAFTN"), size=200))
+    assert np.isclose(uar(truth, predicted), recall_score(truth, predicted, average="macro"))
+
+
+def test_uar_weighs_classes_equally_not_utterances():
+    truth = np.array(["W"] * 9 + ["N"])
+    predicted = np.array(["W"] * 10)
+    assert uar(truth, predicted) == 0.5

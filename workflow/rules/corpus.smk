@@ -1,0 +1,71 @@
+rule download_corpus:
+    output:
+        zip="resources/{dataset}/download.zip",
+    params:
+        url=config["corpus"].get("url", ""),
+        sha256=config["corpus"].get("sha256", ""),
+        retries=config["corpus"].get("download", {}).get("retries", 3),
+        timeout_s=config["corpus"].get("download", {}).get("timeout_s", 60),
+    log:
+        "logs/{dataset}/download_corpus.log",
+    retries: 0
+    script:
+        "../scripts/download_corpus.py"
+
+
+rule unpack_corpus:
+    input:
+        zip=corpus_zip,
+    output:
+        wav_dir=directory("resources/{dataset}/unpacked/wav"),
+    log:
+        "logs/{dataset}/unpack_corpus.log",
+    script:
+        "../scripts/unpack_corpus.py"
+
+
+rule generate_demo_corpus:
+    output:
+        wav_dir=directory("resources/{dataset}/demo/wav"),
+    params:
+        clips_per_class=config["corpus"]["demo"]["clips_per_class"],
+        min_duration_s=config["corpus"]["demo"]["min_duration_s"],
+        max_duration_s=config["corpus"]["demo"]["max_duration_s"],
+        seed=config["corpus"]["demo"]["seed"],
+    log:
+        "logs/{dataset}/generate_demo_corpus.log",
+    script:
+        "../scripts/generate_demo_corpus.py"
+
+
+rule build_metadata:
+    input:
+        wav_dir=corpus_wav_dir,
+        checksums=checksums_file,
+    output:
+        metadata="results/{dataset}/metadata.parquet",
+    params:
+        skip_bad_files=config["corpus"].get("skip_bad_files", False),
+    log:
+        "logs/{dataset}/build_metadata.log",
+    script:
+        "../scripts/build_metadata.py"
+
+
+rule resample_audio:
+    input:
+        metadata="results/{dataset}/metadata.parquet",
+    output:
+        audio="results/{dataset}/audio.parquet",
+    params:
+        sample_rate=config["audio"]["sample_rate"],
+        resampler=config["audio"]["resampler"],
+    log:
+        "logs/{dataset}/resample_audio.log",
+    benchmark:
+        "benchmarks/{dataset}/resample_audio.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../scripts/resample_audio.py"

@@ -1,0 +1,32 @@
+rule extract_opensmile:
+    input:
+        audio="results/{dataset}/audio.parquet",
+    output:
+        features="results/{dataset}/features/{feature_set}.parquet",
+    wildcard_constraints:
+        feature_set="|".join(OPENSMILE_FEATURE_SETS),
+    log:
+        "logs/{dataset}/extract_opensmile/{feature_set}.log",
+    benchmark:
+        "benchmarks/{dataset}/extract_opensmile/{feature_set}.tsv"
+    threads: config["threads"]["extract"]
+    resources:
+        mem_mb=extraction_mem_mb,
+        runtime=extraction_runtime,
+    script:
+        "../scripts/extract_opensmile.py"
+
+
+rule normalise_per_speaker:
+    input:
+        features="results/{dataset}/features/{feature_set}.parquet",
+        metadata="results/{dataset}/metadata.parquet",
+    output:
+        features="results/{dataset}/features/{feature_set}.normalised.parquet",
+    log:
+        "logs/{dataset}/normalise_per_speaker/{feature_set}.log",
+    resources:
+        mem_mb=tuning_mem_mb,
+        runtime=10,
+    script:
+        "../scripts/normalise_per_speaker.py"

@@ -1,0 +1,80 @@
+"""Hyper-parameter grids from config: expanded in a fixed order, without invalid points."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+GridSpec = dict[str, list[Any]] | list[dict[str, list[Any]]]
+
+#: LogisticRegression solvers that support each penalty in current scikit-learn.
+_LR_SOLVERS = {
+    "l1": {"liblinear", "saga"},
+    "l2": {"lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga"},
+    "elasticnet": {"saga"},
+    None: {"lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"},
+}
+
+
+def rejection(classifier: str, point: dict[str, Any], n_classes: int = 7) -> str | None:
+    """Why current scikit-learn rejects a grid point, or ``None`` when it is valid.
+
+    Emotion recognition has more than two classes, and scikit-learn no longer fits the
+    liblinear solver to those (it did one-vs-rest until 1.7).
+    """
+    if classifier == "lr":
+        penalty, solver = point.get("penalty", "l2"), point.get("solver", "lbfgs")
+        if penalty in _LR_SOLVERS and solver not in _LR_SOLVERS[penalty]:
+            return f"solver {solver} does not support penalty {penalty}"
+        if solver == "liblinear" and n_classes > 2:
+            return f"solver liblinear does not fit {n_classes} classes in current scikit-learn"
+    if classifier == "rf" and point.get("max_features") == "auto":
+        return "max_features 'auto' was removed (it meant 'sqrt' for classifiers)"
+    return None
+
+
+def expand_grid(
+    classifier: str, grid: GridSpec, n_classes: int = 7
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """All valid grid points in scikit-learn's ParameterGrid order, and the rejected ones.
+
+    A grid is a dict of lists or a list of such dicts. Points are ordered as ParameterGrid
+    orders the product of all values (keys sorted, last key fastest), so that ties in the
+    cross-validated score are broken as they are for the notebook's single-dict grids.
+    Duplicates are dropped.
+    """
+    parts = [grid] if isinstance(grid, dict) else list(grid)
+    keys = sorted({key for part in parts for key in part})
+    values: dict[str, list[Any]] = {key: [] for key in keys}
+    for part in parts:
+        for key, options in part.items():
+            for option in options:
+                if option not in values[key]:
+                    values[key].append(option)
+    points: list[dict[str, Any]] = []
+    for part in parts:
+        part_keys = sorted(part)
+        for combination in itertools.product(*(part[key] for key in part_keys)):
+            point = dict(zip(part_keys, combination, strict=True))
+            if point not in points:
+                points.append(point)
+
+    def position(point: dict[str, Any]) -> tuple:
+        return tuple(values[key].index(point[key]) if key in point else -1 for key in keys)
+
+    points.sort(key=position)
+    valid, rejected = [], []
+    for point in points:
+        reason = rejection(classifier, point, n_classes)
+        if reason is None:
+            valid.append(point)
+        else:
+            rejected.append(f"{point}: {reason}")
+    if not valid:
+        raise ValueError(f"classifiers.{classifier}.grid has no valid point: {rejected}")
+    return valid, rejected
+
+
+def as_param_grid(points: list[dict[str, Any]]) -> list[dict[str, list[Any]]]:
+    """Points as a list of single-point dicts, GridSearchCV's form for an arbitrary set."""
+    return [{key: [value] for key, value in point.items()} for point in points]
