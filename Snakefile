@@ -17,6 +17,6 @@ include: "workflow/rules/results.smk"
 
 
 rule all:
+    default_target: True
     input:
         final_outputs(),
-    default_target: True

@@ -3,13 +3,15 @@ rule split_speakers:
         metadata="results/{dataset}/metadata.parquet",
     output:
         split="results/{dataset}/split.json",
+    log:
+        "logs/{dataset}/split_speakers.log",
+    conda:
+        "../../envs/serflow.yaml"
     params:
         test_fraction=config["split"]["test_fraction"],
         seed=config["split"]["seed"],
         test_speakers=config["split"].get("test_speakers", []),
         cv_folds=config["cv_folds"],
-    log:
-        "logs/{dataset}/split_speakers.log",
     script:
         "../scripts/split_speakers.py"
 
@@ -26,17 +28,19 @@ rule tune_classifier:
         scores="results/{dataset}/classification/{feature_set}/{classifier}/scores.json",
         report="results/{dataset}/classification/{feature_set}/{classifier}/classification_report.txt",
         confusion_matrix="results/{dataset}/classification/{feature_set}/{classifier}/confusion_matrix.csv",
-    params:
-        grid=classifier_grid,
-        cv_folds=config["cv_folds"],
-        seed=config["seed"],
     log:
         "logs/{dataset}/tune_classifier/{feature_set}/{classifier}.log",
     benchmark:
         "benchmarks/{dataset}/tune_classifier/{feature_set}/{classifier}.tsv"
+    conda:
+        "../../envs/serflow.yaml"
     threads: config["threads"]["tune"]
     resources:
         mem_mb=tuning_mem_mb,
         runtime=120,
+    params:
+        grid=classifier_grid,
+        cv_folds=config["cv_folds"],
+        seed=config["seed"],
     script:
         "../scripts/tune_classifier.py"

@@ -9,7 +9,9 @@ min_version("9.0")
 validate(config, schema="../schemas/config.schema.yaml")
 missing_grids = sorted(set(config["classifiers"]) - set(config["grids"]))
 if missing_grids:
-    raise WorkflowError(f"classifiers {missing_grids} have no grid: add them under grids:")
+    raise WorkflowError(
+        f"classifiers {missing_grids} have no grid: add them under grids:"
+    )
 
 DATASET = config["dataset"]
 FEATURE_SETS = config["feature_sets"]
@@ -32,7 +34,9 @@ localrules:
 def final_outputs():
     """The results matrix (CSV, Markdown, heatmap) of the configured dataset."""
     return expand(
-        "results/{dataset}/results_matrix.{ext}", dataset=DATASET, ext=["csv", "md", "png"]
+        "results/{dataset}/results_matrix.{ext}",
+        dataset=DATASET,
+        ext=["csv", "md", "png"],
     )
 
 

@@ -1,14 +1,16 @@
 rule download_corpus:
     output:
         zip="resources/{dataset}/download.zip",
+    log:
+        "logs/{dataset}/download_corpus.log",
+    retries: 0
+    conda:
+        "../../envs/serflow.yaml"
     params:
         url=config["corpus"].get("url", ""),
         sha256=config["corpus"].get("sha256", ""),
         retries=config["corpus"].get("download", {}).get("retries", 3),
         timeout_s=config["corpus"].get("download", {}).get("timeout_s", 60),
-    log:
-        "logs/{dataset}/download_corpus.log",
-    retries: 0
     script:
         "../scripts/download_corpus.py"
 
@@ -20,6 +22,8 @@ rule unpack_corpus:
         wav_dir=directory("resources/{dataset}/unpacked/wav"),
     log:
         "logs/{dataset}/unpack_corpus.log",
+    conda:
+        "../../envs/serflow.yaml"
     script:
         "../scripts/unpack_corpus.py"
 
@@ -27,13 +31,15 @@ rule unpack_corpus:
 rule generate_demo_corpus:
     output:
         wav_dir=directory("resources/{dataset}/demo/wav"),
+    log:
+        "logs/{dataset}/generate_demo_corpus.log",
+    conda:
+        "../../envs/serflow.yaml"
     params:
         clips_per_class=config["corpus"]["demo"]["clips_per_class"],
         min_duration_s=config["corpus"]["demo"]["min_duration_s"],
         max_duration_s=config["corpus"]["demo"]["max_duration_s"],
         seed=config["corpus"]["demo"]["seed"],
-    log:
-        "logs/{dataset}/generate_demo_corpus.log",
     script:
         "../scripts/generate_demo_corpus.py"
 
@@ -44,10 +50,12 @@ rule build_metadata:
         checksums=checksums_file,
     output:
         metadata="results/{dataset}/metadata.parquet",
-    params:
-        skip_bad_files=config["corpus"].get("skip_bad_files", False),
     log:
         "logs/{dataset}/build_metadata.log",
+    conda:
+        "../../envs/serflow.yaml"
+    params:
+        skip_bad_files=config["corpus"].get("skip_bad_files", False),
     script:
         "../scripts/build_metadata.py"
 
@@ -57,15 +65,17 @@ rule resample_audio:
         metadata="results/{dataset}/metadata.parquet",
     output:
         audio="results/{dataset}/audio.parquet",
-    params:
-        sample_rate=config["audio"]["sample_rate"],
-        resampler=config["audio"]["resampler"],
     log:
         "logs/{dataset}/resample_audio.log",
     benchmark:
         "benchmarks/{dataset}/resample_audio.tsv"
+    conda:
+        "../../envs/serflow.yaml"
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        sample_rate=config["audio"]["sample_rate"],
+        resampler=config["audio"]["resampler"],
     script:
         "../scripts/resample_audio.py"

@@ -3,12 +3,14 @@ rule extract_opensmile:
         audio="results/{dataset}/audio.parquet",
     output:
         features="results/{dataset}/features/{feature_set}.parquet",
-    wildcard_constraints:
-        feature_set="|".join(OPENSMILE_FEATURE_SETS),
     log:
         "logs/{dataset}/extract_opensmile/{feature_set}.log",
     benchmark:
         "benchmarks/{dataset}/extract_opensmile/{feature_set}.tsv"
+    wildcard_constraints:
+        feature_set="|".join(OPENSMILE_FEATURE_SETS),
+    conda:
+        "../../envs/serflow.yaml"
     threads: config["threads"]["extract"]
     resources:
         mem_mb=extraction_mem_mb,
@@ -25,6 +27,8 @@ rule normalise_per_speaker:
         features="results/{dataset}/features/{feature_set}.normalised.parquet",
     log:
         "logs/{dataset}/normalise_per_speaker/{feature_set}.log",
+    conda:
+        "../../envs/serflow.yaml"
     resources:
         mem_mb=tuning_mem_mb,
         runtime=10,

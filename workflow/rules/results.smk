@@ -17,10 +17,12 @@ rule results_matrix:
             caption="../report/results_matrix.rst",
             category="Results",
         ),
+    log:
+        "logs/{dataset}/results_matrix.log",
+    conda:
+        "../../envs/serflow.yaml"
     params:
         feature_sets=FEATURE_SETS,
         classifiers=CLASSIFIERS,
-    log:
-        "logs/{dataset}/results_matrix.log",
     script:
         "../scripts/results_matrix.py"
