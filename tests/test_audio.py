@@ -1,5 +1,6 @@
 import numpy as np
 import soundfile as sf
+
 from serflow.audio import load_audio, read_audio_table, write_audio_table
 
 

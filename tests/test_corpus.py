@@ -2,7 +2,7 @@ import zipfile
 
 import pandas as pd
 import pytest
-from conftest import write_tone
+
 from serflow.corpus import (
     METADATA_COLUMNS,
     CorpusError,
@@ -12,6 +12,8 @@ from serflow.corpus import (
     unpack_zip,
 )
 from serflow.download import sha256sum
+
+from conftest import write_tone
 
 
 def test_metadata_has_one_sorted_row_per_utterance(tone_dir):

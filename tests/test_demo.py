@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+
 from serflow.demo import (
     EMODB_COUNTS,
     EMODB_SPEAKERS,

@@ -1,6 +1,7 @@
 import hashlib
 
 import pytest
+
 from serflow.download import DownloadError, download
 
 

@@ -1,4 +1,5 @@
 import pytest
+
 from serflow.emodb import EMOTIONS, SPEAKER_GENDER, parse_utterance
 
 

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
-from serflow.grids import as_param_grid, expand_grid
 from sklearn.model_selection import ParameterGrid
+
+from serflow.grids import as_param_grid, expand_grid
 
 
 def test_dict_grid_keeps_parametergrid_order():

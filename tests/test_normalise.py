@@ -1,7 +1,8 @@
 import numpy as np
 import pandas as pd
-from serflow.normalise import normalise_per_speaker
 from sklearn.preprocessing import StandardScaler
+
+from serflow.normalise import normalise_per_speaker
 
 
 def _table(rng):

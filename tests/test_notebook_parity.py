@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from serflow.demo import generate_demo_corpus
+
 from workflow_runner import REPO, run_snakemake, write_config
 
 pytestmark = pytest.mark.workflow

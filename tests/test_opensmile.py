@@ -1,5 +1,6 @@
 import numpy as np
 import opensmile
+
 from serflow.opensmile_features import extract_functionals
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from slurm_cluster import SlurmCluster, SlurmUnavailable, slurm_cluster
 from workflow_runner import demo_config, write_config
 

@@ -2,6 +2,7 @@ import random
 
 import pandas as pd
 import pytest
+
 from serflow.split import SplitError, draw_test_speakers, holdout_split
 
 SPEAKERS = ["03", "08", "09", "10", "11", "12", "13", "14", "15", "16"]

@@ -1,6 +1,7 @@
 import numpy as np
-from serflow.classifiers import uar
 from sklearn.metrics import recall_score
+
+from serflow.classifiers import uar
 
 
 def test_uar_is_macro_recall():

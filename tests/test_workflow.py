@@ -10,11 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+
 from workflow_runner import demo_config, planned_jobs, run_snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
-FEATURE_SETS = ["compare", "egemaps"]
+FEATURE_SETS = ["compare", "egemaps", "hybrid_byols"]
 CLASSIFIERS = ["lr", "svm", "rf"]
 
 
@@ -71,7 +72,7 @@ def test_feature_tables_are_keyed_float32_and_normalised_per_speaker(demo_run):
     metadata = pd.read_parquet(results / "metadata.parquet")
     assert len(metadata) == 10 * 7 * 2 and metadata["utterance"].is_monotonic_increasing
     assert set(metadata["sample_rate"]) == {16000}
-    for feature_set, n_features in [("compare", 6373), ("egemaps", 88)]:
+    for feature_set, n_features in [("compare", 6373), ("egemaps", 88), ("hybrid_byols", 2048)]:
         raw = pd.read_parquet(results / "features" / f"{feature_set}.parquet")
         assert raw.shape == (len(metadata), n_features + 1)
         assert raw["utterance"].tolist() == metadata["utterance"].tolist()
@@ -145,3 +146,223 @@ def test_unknown_config_key_stops_the_run_naming_it(tmp_path):
     result = run_snakemake(tmp_path, "-n", check=False)
     assert result.returncode != 0
     assert "test_fractoin" in result.stdout + result.stderr
+
+
+# --- evaluation schemes: repeated hold-out, leave one speaker out, report (issue 5) --------------
+
+#: Cell text of a multi-fold results matrix: mean ± sd [interval].
+FOLD_CELL = r"^\d+\.\d ± \d+\.\d \[\d+\.\d, \d+\.\d\]$"
+#: The feature sets and classifier(s) that the multi-fold runs below fit, to stay quick.
+RUN_FEATURE_SETS = ["compare", "egemaps"]
+
+
+def _scheme_config(demo_run: Path, name: str, evaluation: dict, **changes) -> str:
+    """The demo run's config with an evaluation section (and other changes), as ``name``."""
+    config = yaml.safe_load((demo_run / "config.yaml").read_text())
+    config["evaluation"] = evaluation
+    config.update(changes)
+    write_config(demo_run, config, name)
+    return name
+
+
+def test_switching_to_repeated_holdout_reruns_classification_only(demo_run):
+    name = _scheme_config(demo_run, "repeated.yaml", {"scheme": "repeated_holdout", "repeats": 5})
+    assert planned_jobs(demo_run, name) == {
+        "split_speakers_folds": 1,
+        "tune_classifier_fold": 5 * len(FEATURE_SETS) * len(CLASSIFIERS),
+        "results_matrix_folds": 1,
+    }
+
+
+def test_switching_inner_cv_to_group_refits_without_new_features_or_split(demo_run):
+    name = _scheme_config(demo_run, "group.yaml", {"scheme": "holdout", "inner_cv": "group"})
+    assert planned_jobs(demo_run, name) == {
+        "tune_classifier": len(FEATURE_SETS) * len(CLASSIFIERS),
+        "results_matrix": 1,
+    }
+
+
+@pytest.fixture(scope="module")
+def loso_run(demo_run) -> dict:
+    """Switch the demo run to loso: plan it before and after its split checkpoint, then run it
+    for two feature sets with the SVM (one thread per job, two jobs at a time)."""
+    everything = _scheme_config(demo_run, "loso_all.yaml", {"scheme": "loso"})
+    before = planned_jobs(demo_run, everything)
+    run_snakemake(demo_run, "--cores", "2", "results/demo/split.loso.json", configfile=everything)
+    after = planned_jobs(demo_run, everything)
+    name = _scheme_config(
+        demo_run, "loso.yaml", {"scheme": "loso"},
+        feature_sets=RUN_FEATURE_SETS, classifiers=["svm"], threads={"tune": 1},
+    )  # fmt: skip
+    run_snakemake(demo_run, "--cores", "2", configfile=name)
+    return {"before": before, "after": after, "config": name}
+
+
+def test_loso_folds_come_from_the_split_checkpoint_and_rerun_classification_only(loso_run):
+    # the dry run cannot know the folds before the checkpoint has listed the speakers
+    assert loso_run["before"] == {"split_speakers_folds": 1, "results_matrix_folds": 1}
+    assert loso_run["after"] == {
+        "tune_classifier_fold": 10 * len(FEATURE_SETS) * len(CLASSIFIERS),
+        "results_matrix_folds": 1,
+    }
+
+
+def test_loso_runs_ten_folds_per_job_and_reports_mean_sd_and_interval(demo_run, loso_run):
+    results = demo_run / "results" / "demo"
+    speakers = ["03", "08", "09", "10", "11", "12", "13", "14", "15", "16"]
+    folds = pd.read_csv(results / "evaluation/loso/uar_per_fold.csv", dtype={"test_speakers": str})
+    for feature_set in RUN_FEATURE_SETS:
+        part = folds[(folds["feature_set"] == feature_set) & (folds["classifier"] == "svm")]
+        assert part["fold"].tolist() == [f"speaker-{s}" for s in speakers]
+        assert part["test_speakers"].tolist() == speakers
+        for speaker in speakers:
+            job = results / f"classification/{feature_set}/svm/loso/speaker-{speaker}"
+            predictions = pd.read_parquet(job / "predictions.parquet")
+            assert set(predictions["speaker"]) == {speaker} and len(predictions) == 14
+    matrix = pd.read_csv(results / "results_matrix.loso.csv", index_col="feature_set")
+    assert list(matrix.index) == RUN_FEATURE_SETS
+    assert list(matrix.columns) == ["Support Vector Machine"]
+    assert matrix["Support Vector Machine"].str.match(FOLD_CELL).all()
+    summary = pd.read_csv(results / "evaluation/loso/uar_summary.csv")
+    for row in summary.itertuples():
+        uars = folds[(folds["feature_set"] == row.feature_set)]["uar"]
+        assert row.n_folds == 10
+        assert row.uar_mean == pytest.approx(uars.mean(), abs=0.01)
+        assert row.ci_low <= row.uar_mean <= row.ci_high
+        assert matrix.loc[row.feature_set, "Support Vector Machine"].startswith(
+            f"{row.uar_mean:.1f} ± {row.uar_sd:.1f} ["
+        )
+    caption = (results / "results_matrix.loso.md").read_text().splitlines()[0]
+    assert "leave one speaker out (loso, 10 outer folds)" in caption
+    assert "bootstrap over the folds" in caption
+    pooled = pd.read_parquet(results / "evaluation/loso/predictions.parquet")
+    assert (pooled.groupby("feature_set")["utterance"].nunique() == 140).all()
+    assert len(pooled) == 2 * 140
+    recall = pd.read_csv(results / "evaluation/loso/recall_per_class.csv")
+    assert list(recall.columns)[2:] == [
+        "anger", "boredom", "disgust", "fear", "happiness", "sadness", "neutral", "uar"
+    ]  # fmt: skip
+    (comparison,) = pd.read_csv(results / "evaluation/loso/comparison.csv").to_dict("records")
+    assert (comparison["feature_set_a"], comparison["feature_set_b"]) == ("compare", "egemaps")
+    assert comparison["n"] == 140 and 0 < comparison["permutation_p"] <= 1
+    for feature_set in RUN_FEATURE_SETS:
+        assert (results / f"evaluation/loso/confusion/{feature_set}.svm.png").stat().st_size > 5000
+    assert (results / "evaluation/loso/uar_per_fold.png").stat().st_size > 5000
+    assert "scheme: loso" in (results / "evaluation/loso/config.yaml").read_text()
+    # the hold-out results are still there and up to date
+    assert planned_jobs(demo_run) == {}
+
+
+@pytest.fixture(scope="module")
+def repeated_run(demo_run) -> Path:
+    """Five repeated hold-outs with speaker-grouped inner CV, for two feature sets with LR."""
+    name = _scheme_config(
+        demo_run, "repeated_group.yaml",
+        {"scheme": "repeated_holdout", "repeats": 5, "inner_cv": "group"},
+        feature_sets=RUN_FEATURE_SETS, classifiers=["lr"], threads={"tune": 1},
+    )  # fmt: skip
+    run_snakemake(demo_run, "--cores", "2", configfile=name)
+    return demo_run / "results" / "demo"
+
+
+def test_repeated_holdout_runs_five_distinct_splits_per_job(repeated_run):
+    folds = pd.read_csv(repeated_run / "evaluation/repeated_holdout/uar_per_fold.csv", dtype=str)
+    for feature_set in RUN_FEATURE_SETS:
+        part = folds[folds["feature_set"] == feature_set]
+        assert part["fold"].tolist() == [f"repeat-{i:02d}" for i in range(5)]
+        assert part["test_speakers"].nunique() == 5
+        assert all(len(speakers.split()) == 3 for speakers in part["test_speakers"])
+    matrix = pd.read_csv(repeated_run / "results_matrix.repeated_holdout.csv", index_col=0)
+    assert matrix["Logistic Regression"].str.match(FOLD_CELL).all()
+    caption = (repeated_run / "results_matrix.repeated_holdout.md").read_text()
+    assert "repeated speaker hold-out (repeated_holdout, 5 outer folds)" in caption
+
+
+def test_group_inner_cv_in_the_workflow_validates_on_unseen_speakers(demo_run, repeated_run):
+    split = json.loads((repeated_run / "split.repeated_holdout.json").read_text())
+    logs = demo_run / "logs/demo/tune_classifier/compare/lr/repeated_holdout"
+    for fold in split["folds"]:
+        lines = [
+            line
+            for line in (logs / f"{fold['fold']}.log").read_text().splitlines()
+            if "inner fold" in line and "(group)" in line
+        ]
+        assert len(lines) == 5
+        validated = set()
+        for line in lines:
+            validation, training = (
+                set(yaml.safe_load(part.split("speakers ", 1)[1]))
+                for part in line.split(", training")
+            )
+            assert not validation & training
+            assert validation | training == set(fold["train_speakers"])
+            validated |= validation
+        assert validated == set(fold["train_speakers"])
+
+
+def test_same_multi_fold_config_twice_gives_identical_tables(demo_run, repeated_run):
+    tables = [
+        "results_matrix.repeated_holdout.csv",
+        "results_matrix.repeated_holdout.md",
+        "split.repeated_holdout.json",
+        *(
+            f"evaluation/repeated_holdout/{name}"
+            for name in ["uar_summary.csv", "uar_per_fold.csv", "recall_per_class.csv",
+                         "comparison.csv", "config.yaml"]
+        ),
+    ]  # fmt: skip
+    first = {name: (repeated_run / name).read_bytes() for name in tables}
+    job = repeated_run / "classification/compare/lr/repeated_holdout/repeat-00/scores.json"
+    fitted = job.stat().st_mtime_ns
+    # recompute the split, every fold's grid search and the tables
+    run_snakemake(
+        demo_run, "--cores", "2", "--forcerun", "split_speakers_folds", "tune_classifier_fold",
+        "results_matrix_folds", configfile="repeated_group.yaml",
+    )  # fmt: skip
+    assert job.stat().st_mtime_ns > fitted
+    for name in tables:
+        assert (repeated_run / name).read_bytes() == first[name], name
+
+
+def test_html_report_shows_the_matrix_and_a_confusion_matrix_in_chromium(demo_run, loso_run):
+    report = demo_run / "results" / "report.loso.html"
+    run_snakemake(demo_run, "--report", str(report), configfile=loso_run["config"])
+    assert report.stat().st_size > 100_000
+    from report_browser import ReportBrowser, find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+    matrix = pd.read_csv(demo_run / "results/demo/results_matrix.loso.csv", index_col=0)
+    with ReportBrowser(report) as browser:
+        browser.click_menu("Results matrix")
+        browser.wait_for("document.querySelectorAll('tr').length > 1")
+        browser.click_result(["results_matrix.loso.csv"], "info")
+        browser.wait_for("document.querySelector('table.docutils') !== null")
+        shown = browser.text()
+        assert "evaluation.scheme: loso" in shown
+        for cell in matrix["Support Vector Machine"]:
+            assert cell in shown
+        browser.reload()
+        browser.click_menu("Confusion matrices")
+        browser.wait_for("document.querySelectorAll('tr').length > 1")
+        browser.click_result(["egemaps", "svm"], "view")
+        browser.wait_for("document.querySelector('img[src^=\"data:image/png\"]') !== null")
+        image = browser.shown_image()
+        assert image["width"] == 640 and image["height"] == 540
+        browser.click_result(["egemaps", "svm"], "info")
+        browser.wait_for("document.body.innerText.includes('Confusion matrix of one')")
+        browser.screenshot(demo_run / "results" / "report_confusion.png")
+        browser.reload()
+        browser.click_menu("Configuration")
+        browser.wait_for("document.querySelectorAll('tr').length > 1")
+        browser.click_result(["config.yaml"], "info")
+        browser.wait_for("document.body.innerText.includes('inner_cv')")
+
+
+def test_html_report_of_the_holdout_run(demo_run):
+    report = demo_run / "results" / "report.html"
+    run_snakemake(demo_run, "--report", str(report))
+    html = report.read_text()
+    for name in ["results_matrix.csv", "results_matrix.png", "recall_per_class.csv",
+                 "comparison.csv", "compare.svm.png"]:  # fmt: skip
+        assert name in html

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from serflow.demo import generate_demo_corpus
+
 from workflow_runner import run_snakemake, write_config
 
 pytestmark = pytest.mark.workflow

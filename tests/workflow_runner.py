@@ -13,6 +13,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
+#: Random-weight BYOL-S checkpoints with the official keys (see tests/data/byols/README.md).
+BYOLS_CHECKPOINTS = REPO / "tests" / "data" / "byols"
+
 #: Small grids so that a workflow test fits in a minute; the defaults are the notebook's.
 SMALL_GRIDS = {
     "lr": [{"C": [0.01, 1.0], "solver": ["lbfgs"]}],
@@ -29,6 +32,12 @@ def demo_config(**overrides) -> dict:
             "source": "demo",
             "verify_checksums": False,
             "demo": {"clips_per_class": 2, "min_duration_s": 0.8, "max_duration_s": 1.6, "seed": 0},
+        },
+        "feature_sets": ["compare", "egemaps", "hybrid_byols"],
+        "byols": {
+            "checkpoints": {
+                "hybrid_byols": {"path": str(BYOLS_CHECKPOINTS / "cvt_random_state_dict.pth")}
+            }
         },
         "grids": SMALL_GRIDS,
         "split": {"test_speakers": ["03", "13", "16"]},

@@ -16,6 +16,25 @@ rule split_speakers:
         "../scripts/split_speakers.py"
 
 
+# The outer folds of repeated_holdout and loso. A checkpoint: loso has one fold per speaker of
+# the corpus, which is known only once the metadata exists (see outer_fold_ids).
+checkpoint split_speakers_folds:
+    input:
+        metadata="results/{dataset}/metadata.parquet",
+    output:
+        split="results/{dataset}/split.{scheme}.json",
+    log:
+        "logs/{dataset}/split_speakers.{scheme}.log",
+    wildcard_constraints:
+        scheme="|".join(MULTI_FOLD_SCHEMES),
+    conda:
+        "../../envs/serflow.yaml"
+    params:
+        settings=fold_split_settings,
+    script:
+        "../scripts/split_speakers.py"
+
+
 rule tune_classifier:
     input:
         features="results/{dataset}/features/{feature_set}.normalised.parquet",
@@ -41,6 +60,30 @@ rule tune_classifier:
     params:
         grid=classifier_grid,
         cv_folds=config["cv_folds"],
+        inner_cv=config["evaluation"]["inner_cv"],
         seed=config["seed"],
     script:
         "../scripts/tune_classifier.py"
+
+
+# One job per outer fold of repeated_holdout or loso: the same grid search on that fold's
+# training speakers, tested on its test speakers.
+use rule tune_classifier as tune_classifier_fold with:
+    input:
+        features="results/{dataset}/features/{feature_set}.normalised.parquet",
+        metadata="results/{dataset}/metadata.parquet",
+        split="results/{dataset}/split.{scheme}.json",
+    output:
+        best_params="results/{dataset}/classification/{feature_set}/{classifier}/{scheme}/{fold}/best_params.json",
+        cv_results="results/{dataset}/classification/{feature_set}/{classifier}/{scheme}/{fold}/cv_results.csv",
+        predictions="results/{dataset}/classification/{feature_set}/{classifier}/{scheme}/{fold}/predictions.parquet",
+        scores="results/{dataset}/classification/{feature_set}/{classifier}/{scheme}/{fold}/scores.json",
+        report="results/{dataset}/classification/{feature_set}/{classifier}/{scheme}/{fold}/classification_report.txt",
+        confusion_matrix="results/{dataset}/classification/{feature_set}/{classifier}/{scheme}/{fold}/confusion_matrix.csv",
+    log:
+        "logs/{dataset}/tune_classifier/{feature_set}/{classifier}/{scheme}/{fold}.log",
+    benchmark:
+        "benchmarks/{dataset}/tune_classifier/{feature_set}/{classifier}/{scheme}/{fold}.tsv"
+    wildcard_constraints:
+        scheme="|".join(MULTI_FOLD_SCHEMES),
+        fold=r"repeat-\d+|speaker-[^/]+",

@@ -1,3 +1,5 @@
+import hashlib
+import json
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -17,6 +19,7 @@ DATASET = config["dataset"]
 FEATURE_SETS = config["feature_sets"]
 CLASSIFIERS = config["classifiers"]
 OPENSMILE_FEATURE_SETS = ["compare", "egemaps"]
+BYOLS_FEATURE_SETS = ["hybrid_byols", "byols"]
 
 
 wildcard_constraints:
@@ -25,19 +28,23 @@ wildcard_constraints:
     classifier="|".join(CLASSIFIERS),
 
 
+# Cheap rules, and the downloads (cluster compute nodes often have no internet), run where
+# Snakemake runs.
 localrules:
     all,
+    download_corpus,
+    download_checkpoint,
+    merge_byols_shards,
     split_speakers,
+    split_speakers_folds,
     results_matrix,
+    results_matrix_folds,
 
 
 def final_outputs():
-    """The results matrix (CSV, Markdown, heatmap) of the configured dataset."""
-    return expand(
-        "results/{dataset}/results_matrix.{ext}",
-        dataset=DATASET,
-        ext=["csv", "md", "png"],
-    )
+    """The results matrix (CSV, Markdown, heatmap) of the configured dataset, with the tables
+    and plots of its evaluation.scheme (see evaluation_targets)."""
+    return evaluation_targets()
 
 
 def corpus_zip(wildcards):
@@ -103,3 +110,164 @@ def tuning_mem_mb(wildcards, input, threads):
 def extraction_runtime(wildcards, input):
     """Runtime (minutes) for feature extraction, from the size of the cached audio."""
     return int(10 + input.size_mb / 2)
+
+
+def checkpoint_url(wildcards):
+    """Where the official checkpoint of a BYOL-S encoder is downloaded from."""
+    return config["byols"]["checkpoints"][wildcards.model]["url"]
+
+
+def checkpoint_sha256(wildcards):
+    """The SHA-256 the downloaded checkpoint must have (empty: not checked)."""
+    return config["byols"]["checkpoints"][wildcards.model].get("sha256", "")
+
+
+def byols_checkpoint(wildcards):
+    """The local checkpoint given in config, or the one the download rule fetches."""
+    path = config["byols"]["checkpoints"][wildcards.feature_set].get("path", "")
+    if path:
+        if not Path(path).is_file():
+            raise WorkflowError(
+                f"byols.checkpoints.{wildcards.feature_set}.path {path!r} is not a file; "
+                "give the path of the official checkpoint, or leave it empty to download it"
+            )
+        return path
+    return f"resources/checkpoints/{wildcards.feature_set}.pth"
+
+
+def logmel_statistics_input(wildcards):
+    """The audio, and with byols.stats_speakers: train the split that names those speakers."""
+    inputs = {"audio": f"results/{wildcards.dataset}/audio.parquet"}
+    if config["byols"]["stats_speakers"] == "train":
+        if config["evaluation"]["scheme"] != "holdout":
+            raise WorkflowError(
+                "byols.stats_speakers: train needs evaluation.scheme: holdout (one training "
+                "set); use stats_speakers: all with repeated_holdout or loso"
+            )
+        inputs["split"] = f"results/{wildcards.dataset}/split.json"
+        inputs["metadata"] = f"results/{wildcards.dataset}/metadata.parquet"
+    return inputs
+
+
+def byols_shards(wildcards):
+    """The shard tables of one BYOL-S feature set, merged into its feature table."""
+    return expand(
+        "results/{dataset}/features/{feature_set}/shard_{shard}.parquet",
+        dataset=wildcards.dataset,
+        feature_set=wildcards.feature_set,
+        shard=range(config["byols"]["shards"]),
+    )
+
+
+# --- evaluation schemes (the outer folds) and the results of each -------------------------------
+
+EVALUATION = config["evaluation"]
+MULTI_FOLD_SCHEMES = ["repeated_holdout", "loso"]
+
+
+def fold_split_settings(wildcards):
+    """The settings of a multi-fold scheme's split: only those it reads, so that changing
+    another scheme's settings does not rerun it."""
+    if wildcards.scheme == "repeated_holdout":
+        return {
+            "repeats": config["evaluation"]["repeats"],
+            "test_fraction": config["split"]["test_fraction"],
+            "seed": config["split"]["seed"],
+            "cv_folds": config["cv_folds"],
+        }
+    return {"cv_folds": config["cv_folds"]}
+
+
+def outer_fold_ids(wildcards):
+    """Fold ids of a multi-fold scheme: from config for repeated_holdout (the ids that
+    serflow.split.repeat_fold_ids gives the split); for loso from the split checkpoint, whose
+    output lists one fold per speaker of the corpus."""
+    if wildcards.scheme == "repeated_holdout":
+        return [f"repeat-{i:02d}" for i in range(EVALUATION["repeats"])]
+    split = checkpoints.split_speakers_folds.get(**wildcards).output.split
+    with open(split) as stream:
+        return [fold["fold"] for fold in json.load(stream)["folds"]]
+
+
+def fold_job_files(name):
+    """Input function: file ``name`` of every (feature set, classifier, outer fold) job."""
+
+    def files(wildcards):
+        return expand(
+            "results/{dataset}/classification/{feature_set}/{classifier}/{scheme}/{fold}/{name}",
+            dataset=wildcards.dataset,
+            scheme=wildcards.scheme,
+            feature_set=FEATURE_SETS,
+            classifier=CLASSIFIERS,
+            fold=outer_fold_ids(wildcards),
+            name=name,
+        )
+
+    return files
+
+
+def evaluation_files(scheme):
+    """What the results rule of ``scheme`` writes under results/{dataset}/evaluation/{scheme}/,
+    besides the results matrix (as patterns with the {dataset} wildcard)."""
+    folder = f"results/{{dataset}}/evaluation/{scheme}"
+    files = {
+        name: f"{folder}/{name}.{ext}"
+        for name, ext in [
+            ("recall_per_class", "csv"),
+            ("comparison", "csv"),
+            ("predictions", "parquet"),
+            ("config", "yaml"),
+        ]
+    }
+    if scheme != "holdout":
+        files |= {
+            "uar_summary": f"{folder}/uar_summary.csv",
+            "uar_per_fold": f"{folder}/uar_per_fold.csv",
+            "uar_per_fold_plot": f"{folder}/uar_per_fold.png",
+        }
+    return files
+
+
+# `report` at the start of a line would be read as Snakemake's report keyword
+mark_for_report = report
+
+
+def confusion_plots(scheme):
+    """The confusion-matrix figure of every (feature set, classifier), marked for the report."""
+    return [
+        mark_for_report(
+            f"results/{{dataset}}/evaluation/{scheme}/confusion/{feature_set}.{classifier}.png",
+            caption="../report/confusion_matrix.rst",
+            category="Confusion matrices",
+            subcategory=scheme,
+            labels={"feature set": feature_set, "classifier": classifier},
+        )
+        for feature_set in FEATURE_SETS
+        for classifier in CLASSIFIERS
+    ]
+
+
+def evaluation_targets():
+    """Every output of the configured evaluation.scheme: results matrix, tables and plots."""
+    scheme = EVALUATION["scheme"]
+    matrix = "results_matrix" if scheme == "holdout" else f"results_matrix.{scheme}"
+    files = [f"results/{{dataset}}/{matrix}.{ext}" for ext in ["csv", "md", "png"]]
+    files += list(evaluation_files(scheme).values())
+    files += [str(plot) for plot in confusion_plots(scheme)]
+    return expand(files, dataset=DATASET)
+
+
+def results_params():
+    """What the results rules read from config. They also write the config (without thread
+    counts) next to the results: its digest makes them rerun when it changes."""
+    settings = {key: value for key, value in config.items() if key != "threads"}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+    return {
+        "feature_sets": FEATURE_SETS,
+        "classifiers": CLASSIFIERS,
+        "confidence": EVALUATION["confidence"],
+        "bootstrap_resamples": EVALUATION["bootstrap_resamples"],
+        "permutations": EVALUATION["permutations"],
+        "seed": EVALUATION["seed"],
+        "config_sha256": digest,
+    }

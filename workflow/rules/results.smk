@@ -1,3 +1,6 @@
+report: "../report/workflow.rst"
+
+
 rule results_matrix:
     input:
         scores=expand(
@@ -5,24 +8,118 @@ rule results_matrix:
             feature_set=FEATURE_SETS,
             classifier=CLASSIFIERS,
         ),
+        predictions=expand(
+            "results/{{dataset}}/classification/{feature_set}/{classifier}/predictions.parquet",
+            feature_set=FEATURE_SETS,
+            classifier=CLASSIFIERS,
+        ),
     output:
         csv=report(
             "results/{dataset}/results_matrix.csv",
             caption="../report/results_matrix.rst",
-            category="Results",
+            category="Results matrix",
+            subcategory="holdout",
         ),
         markdown="results/{dataset}/results_matrix.md",
         heatmap=report(
             "results/{dataset}/results_matrix.png",
             caption="../report/results_matrix.rst",
-            category="Results",
+            category="Results matrix",
+            subcategory="holdout",
         ),
+        recall=report(
+            evaluation_files("holdout")["recall_per_class"],
+            caption="../report/recall_per_class.rst",
+            category="Per-class recall",
+            subcategory="holdout",
+        ),
+        comparison=report(
+            evaluation_files("holdout")["comparison"],
+            caption="../report/comparison.rst",
+            category="Feature set comparison",
+            subcategory="holdout",
+        ),
+        predictions=evaluation_files("holdout")["predictions"],
+        config=report(
+            evaluation_files("holdout")["config"],
+            caption="../report/config.rst",
+            category="Configuration",
+            subcategory="holdout",
+        ),
+        confusion=confusion_plots("holdout"),
     log:
         "logs/{dataset}/results_matrix.log",
     conda:
         "../../envs/serflow.yaml"
     params:
-        feature_sets=FEATURE_SETS,
-        classifiers=CLASSIFIERS,
+        **results_params(),
+    script:
+        "../scripts/results_matrix.py"
+
+
+rule results_matrix_folds:
+    input:
+        scores=fold_job_files("scores.json"),
+        predictions=fold_job_files("predictions.parquet"),
+    output:
+        csv=report(
+            "results/{dataset}/results_matrix.{scheme}.csv",
+            caption="../report/results_matrix_folds.rst",
+            category="Results matrix",
+            subcategory="{scheme}",
+        ),
+        markdown="results/{dataset}/results_matrix.{scheme}.md",
+        heatmap=report(
+            "results/{dataset}/results_matrix.{scheme}.png",
+            caption="../report/results_matrix_folds.rst",
+            category="Results matrix",
+            subcategory="{scheme}",
+        ),
+        summary=report(
+            evaluation_files("{scheme}")["uar_summary"],
+            caption="../report/uar_summary.rst",
+            category="Results matrix",
+            subcategory="{scheme}",
+        ),
+        folds=report(
+            evaluation_files("{scheme}")["uar_per_fold"],
+            caption="../report/uar_per_fold.rst",
+            category="UAR per fold",
+            subcategory="{scheme}",
+        ),
+        folds_plot=report(
+            evaluation_files("{scheme}")["uar_per_fold_plot"],
+            caption="../report/uar_per_fold.rst",
+            category="UAR per fold",
+            subcategory="{scheme}",
+        ),
+        recall=report(
+            evaluation_files("{scheme}")["recall_per_class"],
+            caption="../report/recall_per_class.rst",
+            category="Per-class recall",
+            subcategory="{scheme}",
+        ),
+        comparison=report(
+            evaluation_files("{scheme}")["comparison"],
+            caption="../report/comparison.rst",
+            category="Feature set comparison",
+            subcategory="{scheme}",
+        ),
+        predictions=evaluation_files("{scheme}")["predictions"],
+        config=report(
+            evaluation_files("{scheme}")["config"],
+            caption="../report/config.rst",
+            category="Configuration",
+            subcategory="{scheme}",
+        ),
+        confusion=confusion_plots("{scheme}"),
+    log:
+        "logs/{dataset}/results_matrix.{scheme}.log",
+    wildcard_constraints:
+        scheme="|".join(MULTI_FOLD_SCHEMES),
+    conda:
+        "../../envs/serflow.yaml"
+    params:
+        **results_params(),
     script:
         "../scripts/results_matrix.py"

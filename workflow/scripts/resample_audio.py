@@ -2,10 +2,11 @@
 
 import sys
 
+from tqdm import tqdm
+
 from serflow.audio import load_audio, write_audio_table
 from serflow.logs import log_to_file
 from serflow.tables import read_parquet
-from tqdm import tqdm
 
 log = log_to_file(snakemake.log[0])
 metadata = read_parquet(snakemake.input.metadata)

@@ -1,4 +1,5 @@
-"""Rule tune_classifier: grid search on the training speakers, scores on the test speakers."""
+"""Rules tune_classifier(_fold): grid search on an outer fold's training speakers, scores on its
+test speakers."""
 
 import json
 
@@ -10,7 +11,9 @@ from serflow.tables import read_parquet, write_csv, write_json, write_parquet, w
 log = log_to_file(snakemake.log[0])
 feature_set, classifier = snakemake.wildcards.feature_set, snakemake.wildcards.classifier
 with open(snakemake.input.split) as stream:
-    (fold,) = json.load(stream)["folds"]
+    folds = {fold["fold"]: fold for fold in json.load(stream)["folds"]}
+# tune_classifier has the hold-out split's single fold; tune_classifier_fold names its fold
+fold = folds[getattr(snakemake.wildcards, "fold", "holdout")]
 outcome = train_and_test(
     read_parquet(snakemake.input.features),
     read_parquet(snakemake.input.metadata, columns=["utterance", "speaker", "emotion"]),
@@ -18,9 +21,21 @@ outcome = train_and_test(
     classifier,
     snakemake.params.grid,
     cv_folds=snakemake.params.cv_folds,
+    inner_cv=snakemake.params.inner_cv,
     seed=snakemake.params.seed,
     n_jobs=snakemake.threads,
+    # CV scores already computed for the same data, folds and grid point are reused
+    cache_dir=f"results/{snakemake.wildcards.dataset}/cache/cv_scores",
 )
+speakers = outcome.training["speaker"].to_numpy()
+for k, (train, validation) in enumerate(outcome.inner_folds):
+    log.info(
+        "inner fold %d (%s): validation speakers %s, training speakers %s",
+        k,
+        snakemake.params.inner_cv,
+        sorted(set(speakers[validation])),
+        sorted(set(speakers[train])),
+    )
 scores = {
     "feature_set": feature_set,
     "classifier": classifier,
@@ -29,9 +44,10 @@ scores = {
     **test_scores(outcome.predictions),
 }
 log.info(
-    "%s/%s: best %s, CV UAR %.4f, test UAR %.4f",
+    "%s/%s fold %s: best %s, CV UAR %.4f, test UAR %.4f",
     feature_set,
     classifier,
+    fold["fold"],
     outcome.tuning.best_params,
     outcome.tuning.best_cv_uar,
     scores["uar"],

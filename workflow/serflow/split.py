@@ -1,12 +1,22 @@
-"""Speaker-independent train/test splits."""
+"""Speaker-independent splits: the outer train/test folds and the grid search's inner folds."""
 
 from __future__ import annotations
 
+import math
 import random
 
+import numpy as np
 import pandas as pd
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from serflow.emodb import EMOTIONS
+
+#: The outer evaluation schemes, each with its name in captions.
+SCHEME_NAMES = {
+    "holdout": "one speaker hold-out",
+    "repeated_holdout": "repeated speaker hold-out",
+    "loso": "leave one speaker out",
+}
 
 
 class SplitError(ValueError):
@@ -80,3 +90,108 @@ def check_training_classes(
                 f"{cv_folds} that {cv_folds}-fold cross-validation needs; choose other test "
                 "speakers (split.test_speakers or split.seed) or lower cv_folds"
             )
+
+
+def repeat_fold_ids(repeats: int) -> list[str]:
+    """Fold ids of ``repeats`` repeated hold-outs: ``repeat-00``, ``repeat-01``, ...
+
+    The workflow knows them from config alone, so that its DAG is complete before any job runs.
+    """
+    return [f"repeat-{i:02d}" for i in range(repeats)]
+
+
+def speaker_fold_id(speaker: str) -> str:
+    """Fold id of leaving ``speaker`` out, e.g. ``speaker-03``."""
+    return f"speaker-{speaker}"
+
+
+def repeated_holdout_split(
+    metadata: pd.DataFrame,
+    *,
+    repeats: int = 5,
+    test_fraction: float = 0.3,
+    seed: int = 0,
+    cv_folds: int = 5,
+) -> dict:
+    """``repeats`` different seeded draws of test speakers, one outer fold each.
+
+    The draws use the notebook's method with the seeds ``seed``, ``seed + 1``, ... in turn,
+    skipping a seed whose test speakers were drawn before, so that no split is repeated; the
+    first fold is therefore the hold-out split of the same ``seed``. Each fold records its seed.
+    """
+    speakers = sorted(metadata["speaker"].unique())
+    n_test = max(1, int(test_fraction * len(speakers)))
+    if math.comb(len(speakers), n_test) < repeats:
+        raise SplitError(
+            f"evaluation.repeats {repeats} is more than the {math.comb(len(speakers), n_test)} "
+            f"different ways to choose {n_test} test speakers from {len(speakers)}; lower it"
+        )
+    folds, seen, draw_seed = [], set(), seed
+    for fold_id in repeat_fold_ids(repeats):
+        test = draw_test_speakers(speakers, test_fraction, draw_seed)
+        while tuple(test) in seen:
+            draw_seed += 1
+            test = draw_test_speakers(speakers, test_fraction, draw_seed)
+        seen.add(tuple(test))
+        train = [s for s in speakers if s not in test]
+        check_training_classes(
+            metadata, train, cv_folds, f"of {fold_id}, drawn with seed {draw_seed}"
+        )
+        folds.append(
+            {"fold": fold_id, "seed": draw_seed, "train_speakers": train, "test_speakers": test}
+        )
+        draw_seed += 1
+    return {"scheme": "repeated_holdout", "folds": folds}
+
+
+def loso_split(metadata: pd.DataFrame, *, cv_folds: int = 5) -> dict:
+    """Leave one speaker out: one outer fold per speaker, tested on that speaker alone."""
+    speakers = sorted(metadata["speaker"].unique())
+    if len(speakers) < 2:
+        raise SplitError(
+            f"evaluation.scheme loso needs at least two speakers; the corpus has {speakers}"
+        )
+    folds = []
+    for speaker in speakers:
+        train = [s for s in speakers if s != speaker]
+        check_training_classes(metadata, train, cv_folds, f"left out: {speaker}")
+        folds.append(
+            {"fold": speaker_fold_id(speaker), "train_speakers": train, "test_speakers": [speaker]}
+        )
+    return {"scheme": "loso", "folds": folds}
+
+
+def outer_split(metadata: pd.DataFrame, scheme: str, **settings) -> dict:
+    """The outer folds of ``scheme`` (one of :data:`SCHEME_NAMES`) with that scheme's settings."""
+    if scheme == "holdout":
+        return holdout_split(metadata, **settings)
+    if scheme == "repeated_holdout":
+        return repeated_holdout_split(metadata, **settings)
+    if scheme == "loso":
+        return loso_split(metadata, **settings)
+    raise SplitError(f"evaluation.scheme {scheme!r} is unknown; use one of {list(SCHEME_NAMES)}")
+
+
+def inner_folds(
+    labels: np.ndarray, speakers: np.ndarray, inner_cv: str, cv_folds: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, validation) row indices of the grid search's cross-validation.
+
+    ``kfold`` is the notebook's StratifiedKFold without shuffling: validation rows share
+    speakers with training rows, so model selection sees the validation speakers.
+    ``group`` is StratifiedGroupKFold by speaker without shuffling: each speaker's rows are in
+    one validation fold only, so the selection is speaker-independent like the test.
+    """
+    labels, speakers = np.asarray(labels), np.asarray(speakers)
+    if inner_cv == "kfold":
+        return list(StratifiedKFold(n_splits=cv_folds).split(np.zeros(len(labels)), labels))
+    if inner_cv == "group":
+        n_speakers = len(np.unique(speakers))
+        if n_speakers < cv_folds:
+            raise SplitError(
+                f"evaluation.inner_cv group needs at least cv_folds ({cv_folds}) training "
+                f"speakers, but there are {n_speakers}; lower cv_folds or test fewer speakers"
+            )
+        splitter = StratifiedGroupKFold(n_splits=cv_folds)
+        return list(splitter.split(np.zeros(len(labels)), labels, groups=speakers))
+    raise SplitError(f"evaluation.inner_cv {inner_cv!r} is unknown; use kfold or group")

@@ -1,0 +1,111 @@
+"""tune() gives GridSearchCV's results for every classifier, and its cache skips done fits."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from threadpoolctl import threadpool_limits
+
+from serflow.classifiers import make_estimator, tune
+from serflow.cv_search import ForestSearch
+from serflow.grids import as_param_grid, expand_grid
+
+LR_GRID = {"C": [1e-3, 1e-1, 10.0], "solver": ["newton-cg", "lbfgs"]}
+RF_GRID = {
+    "n_estimators": [5, 10, 20],
+    "max_features": ["log2", "sqrt"],
+    "bootstrap": [True, False],
+}
+
+
+def problem(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Four overlapping Gaussian classes in 40 dimensions, float32 like the feature tables."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0.0, 0.7, size=(4, 40))
+    labels = np.repeat(np.array(list("WLTN")), 30)
+    features = centres[np.repeat(np.arange(4), 30)] + rng.normal(size=(120, 40))
+    order = rng.permutation(120)
+    features, labels = features[order].astype(np.float32), labels[order]
+    return features[:90], labels[:90], features[90:], labels[90:]
+
+
+def reference(classifier: str, points: list[dict], x: np.ndarray, y: np.ndarray) -> GridSearchCV:
+    """The notebook's GridSearchCV on one BLAS thread (thread counts change rounding)."""
+    with threadpool_limits(limits=1):
+        return GridSearchCV(
+            make_estimator(classifier, 0),
+            param_grid=as_param_grid(points),
+            cv=StratifiedKFold(n_splits=5),
+            scoring="recall_macro",
+        ).fit(x, y)
+
+
+@pytest.mark.parametrize(("classifier", "grid"), [("lr", LR_GRID), ("rf", RF_GRID)])
+def test_tune_equals_gridsearchcv(classifier: str, grid: dict) -> None:
+    x_train, y_train, x_test, _ = problem()
+    points, _ = expand_grid(classifier, grid)
+    ours = tune(classifier, points, x_train, y_train, n_jobs=2)
+    theirs = reference(classifier, points, x_train, y_train)
+    table = ours.cv_results()
+    for fold in range(5):
+        key = f"split{fold}_test_score"
+        np.testing.assert_allclose(table[key], theirs.cv_results_[key], atol=1e-9)
+    np.testing.assert_array_equal(table["rank_test_score"], theirs.cv_results_["rank_test_score"])
+    assert ours.best_params == theirs.best_params_
+    assert ours.best_cv_uar == pytest.approx(theirs.best_score_, abs=1e-12)
+    np.testing.assert_array_equal(ours.search.predict(x_test), theirs.predict(x_test))
+
+
+def test_forest_sizes_share_one_fit() -> None:
+    points, _ = expand_grid("rf", RF_GRID)
+    search = ForestSearch(make_estimator("rf", 0), points)
+    groups = search.groups(n_features=40)
+    assert len(groups) == 4  # max_features x bootstrap; every n_estimators in each
+    assert sorted(len(group.candidates) for group in groups) == [3, 3, 3, 3]
+    # a group's cost grows with the features a split looks at: sqrt(40) = 6 > log2(40) = 5
+    cost = {points[group.candidates[0]]["max_features"]: group.cost for group in groups}
+    assert cost["sqrt"] > cost["log2"]
+
+
+def test_cache_refits_only_new_points(tmp_path) -> None:
+    x_train, y_train, x_test, _ = problem(seed=1)
+    small, _ = expand_grid("lr", {"C": [1e-2, 1.0], "solver": ["lbfgs"]})
+    large, _ = expand_grid("lr", {"C": [1e-2, 1.0, 100.0], "solver": ["lbfgs"]})
+
+    first = tune("lr", small, x_train, y_train, cache_dir=tmp_path)
+    assert first.search.n_fitted_tasks_ == 2 * 5
+    again = tune("lr", large, x_train, y_train, cache_dir=tmp_path, n_jobs=2)
+    assert again.search.n_fitted_tasks_ == 1 * 5
+    fresh = tune("lr", large, x_train, y_train)
+    assert again.cv_results()["mean_test_score"].tolist() == (
+        fresh.cv_results()["mean_test_score"].tolist()
+    )
+    assert again.best_params == fresh.best_params
+    np.testing.assert_array_equal(again.search.predict(x_test), fresh.search.predict(x_test))
+    assert tune("lr", large, x_train, y_train, cache_dir=tmp_path).search.n_fitted_tasks_ == 0
+
+
+def test_cache_is_keyed_by_data_and_estimator(tmp_path) -> None:
+    x_train, y_train, _, _ = problem(seed=2)
+    points, _ = expand_grid("lr", {"C": [1.0], "solver": ["lbfgs"]})
+    tune("lr", points, x_train, y_train, cache_dir=tmp_path)
+    changed = x_train.copy()
+    changed[0, 0] += 1.0
+    assert tune("lr", points, changed, y_train, cache_dir=tmp_path).search.n_fitted_tasks_ == 5
+    assert tune("lr", points, x_train, y_train, cache_dir=tmp_path, seed=1).search.n_fitted_tasks_
+    assert len(list(tmp_path.glob("*.json"))) == 3
+
+
+def test_unreadable_cache_is_recomputed(tmp_path) -> None:
+    x_train, y_train, _, _ = problem(seed=3)
+    points, _ = expand_grid("lr", {"C": [1.0], "solver": ["lbfgs"]})
+    expected = tune("lr", points, x_train, y_train, cache_dir=tmp_path).best_cv_uar
+    (cache_file,) = tmp_path.glob("*.json")
+    cache_file.write_text("{not json")
+    result = tune("lr", points, x_train, y_train, cache_dir=tmp_path)
+    assert result.search.n_fitted_tasks_ == 5
+    assert result.best_cv_uar == expected
+    assert len(json.loads(cache_file.read_text())) == 5

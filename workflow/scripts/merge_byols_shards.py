@@ -1,0 +1,12 @@
+"""Rule merge_byols_shards: one embedding table from the shards, sorted by utterance."""
+
+import pandas as pd
+
+from serflow.logs import log_to_file
+from serflow.tables import read_parquet, write_parquet
+
+log = log_to_file(snakemake.log[0])
+table = pd.concat([read_parquet(path) for path in snakemake.input.shards], ignore_index=True)
+table = table.sort_values("utterance", ignore_index=True)
+log.info("%d clips x %d embedding dimensions", len(table), table.shape[1] - 1)
+write_parquet(table, snakemake.output.features)

@@ -1,0 +1,72 @@
+"""BYOL-S embeddings as a feature table, computed in shards of the corpus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from serflow.byols import load_encoder
+from serflow.byols.embed import compute_logmels, embed_clips
+from serflow.byols.frontend import scene_stats
+
+#: serflow feature_set name -> the encoder it runs (the notebook's names).
+BYOLS_FEATURE_SETS = ("hybrid_byols", "byols")
+
+
+def shard_utterances(utterances: list[str], shard: int, n_shards: int) -> list[str]:
+    """Every ``n_shards``-th utterance of the sorted ids, from the ``shard``-th on.
+
+    Interleaving spreads long and short clips evenly, so that shards take similar times.
+    """
+    if not 0 <= shard < n_shards:
+        raise ValueError(f"shard {shard} is outside 0..{n_shards - 1}")
+    return sorted(utterances)[shard::n_shards]
+
+
+def logmel_statistics(clips: list[np.ndarray], device: str = "cpu") -> dict[str, float]:
+    """The scene normalisation of the original BYOL-S code over ``clips``.
+
+    ``mean`` is the mean over clips of each clip's log-mel mean; ``std`` the mean over clips of
+    each clip's (unbiased) log-mel standard deviation.
+    """
+    if not clips:
+        raise ValueError("no clips to compute log-mel statistics from")
+    mean, std = scene_stats(compute_logmels(clips, device))
+    return {"mean": float(mean), "std": float(std), "n_clips": len(clips)}
+
+
+def embedding_table(utterances: list[str], embeddings: np.ndarray) -> pd.DataFrame:
+    """``utterance`` then ``byols_0000`` … ``byols_2047`` (float32), one row per clip."""
+    columns = [f"byols_{i:04d}" for i in range(embeddings.shape[1])]
+    table = pd.DataFrame(embeddings.astype(np.float32, copy=False), columns=columns)
+    table.insert(0, "utterance", list(utterances))
+    return table
+
+
+def extract_embeddings(
+    utterances: list[str],
+    clips: list[np.ndarray],
+    feature_set: str,
+    checkpoint: str,
+    stats: dict[str, float],
+    *,
+    device: str = "auto",
+    threads: int = 1,
+    max_batch_frames: int = 3000,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """The BYOL-S embedding table of ``clips`` with the encoder of ``feature_set``."""
+    if feature_set not in BYOLS_FEATURE_SETS:
+        raise ValueError(f"feature_set {feature_set!r} is not one of {BYOLS_FEATURE_SETS}")
+    model = load_encoder(feature_set, checkpoint, device=device)
+    embeddings = embed_clips(
+        clips,
+        model,
+        stats["mean"],
+        stats["std"],
+        max_batch_frames=max_batch_frames,
+        device=device,
+        threads=threads,
+        progress=progress,
+    )
+    return embedding_table(utterances, embeddings)
