@@ -25,20 +25,35 @@ def test_lr_and_svm_uars_equal_the_notebook_scripts(tmp_path):
     generate_demo_corpus(corpus, clips_per_class=3, min_duration_s=1.0, max_duration_s=2.0)
     notebook_out = tmp_path / "notebook.json"
     subprocess.run(
-        [sys.executable, str(NOTEBOOK), str(corpus), str(notebook_out), "--features", "egemaps",
-         "--classifiers", "lr,svm", "--test-speakers", ",".join(TEST_SPEAKERS)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            str(NOTEBOOK),
+            str(corpus),
+            str(notebook_out),
+            "--features",
+            "egemaps",
+            "--classifiers",
+            "lr,svm",
+            "--test-speakers",
+            ",".join(TEST_SPEAKERS),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     notebook = json.loads(notebook_out.read_text())
     assert notebook["test_speakers"] == TEST_SPEAKERS
 
-    write_config(tmp_path / "serflow", {
-        "dataset": "parity",
-        "corpus": {"source": "folder", "path": str(corpus), "verify_checksums": False},
-        "feature_sets": ["egemaps"],
-        "classifiers": ["lr", "svm"],
-        "split": {"test_speakers": TEST_SPEAKERS},
-    })  # the default grids: the notebook's
+    write_config(
+        tmp_path / "serflow",
+        {
+            "dataset": "parity",
+            "corpus": {"source": "folder", "path": str(corpus), "verify_checksums": False},
+            "feature_sets": ["egemaps"],
+            "classifiers": ["lr", "svm"],
+            "split": {"test_speakers": TEST_SPEAKERS},
+        },
+    )  # the default grids: the notebook's
     run_snakemake(tmp_path / "serflow", "--cores", "2")
     matrix = pd.read_csv(tmp_path / "serflow/results/parity/results_matrix.csv", index_col=0)
     serflow = {
