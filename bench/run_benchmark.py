@@ -61,15 +61,24 @@ GRID_CHANGES = {
 
 @dataclass
 class Usage:
-    """What one command cost."""
+    """What one command cost, and the machine's 1-minute load average before and after it."""
 
     wall_s: float
     cpu_s: float
     peak_rss_mb: float
+    load_before: float = 0.0
+    load_after: float = 0.0
 
 
 def measure(command: list[str], log: Path, cwd: Path | None = None) -> Usage:
     """Run ``command`` to completion with its output in ``log``; raise if it fails."""
+    load_before = os.getloadavg()[0]
+    usage = _measure(command, log, cwd)
+    usage.load_before, usage.load_after = load_before, os.getloadavg()[0]
+    return usage
+
+
+def _measure(command: list[str], log: Path, cwd: Path | None) -> Usage:
     log.parent.mkdir(parents=True, exist_ok=True)
     if GNU_TIME.exists():
         report = log.with_suffix(".time.txt")
@@ -209,15 +218,17 @@ def report(results: dict) -> str:
         f"corpus: {results['corpus']} ({results['n_clips']} clips), "
         f"test speakers {','.join(results['test_speakers'])}, --cores {results['cores']}",
         "",
-        "| run | wall s | CPU s | peak RSS MB | vs notebook (wall) | share of full run |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| run | wall s | CPU s | peak RSS MB | vs notebook (wall) | share of full run "
+        "| load before/after |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, usage in runs.items():
         ratio = f"{usage['wall_s'] / notebook['wall_s']:.2f}x" if notebook else ""
         share = f"{100 * usage['wall_s'] / full['wall_s']:.0f}%" if "rerun" in name else ""
         lines.append(
             f"| {name} | {usage['wall_s']:.0f} | {usage['cpu_s']:.0f} | "
-            f"{usage['peak_rss_mb']:.0f} | {ratio} | {share} |"
+            f"{usage['peak_rss_mb']:.0f} | {ratio} | {share} | "
+            f"{usage['load_before']:.1f} / {usage['load_after']:.1f} |"
         )
     for classifier, jobs in results.get("rerun_jobs", {}).items():
         key, value = GRID_CHANGES[classifier]
@@ -331,19 +342,24 @@ def main() -> None:
         byols["byols"]["checkpoints"]["hybrid_byols"]["path"] = checkpoint
         print("extracting hybrid_byols features ...", flush=True)
         start = time.time()
-        usage = run_serflow(
-            serflow_dir,
-            byols,
-            "hybrid_byols",
-            args.cores,
-            targets=[f"results/{DATASET}/features/hybrid_byols.parquet"],
-        )
-        jobs = job_table(serflow_dir, since=start)
-        if len(jobs):
-            usage.peak_rss_mb = max(usage.peak_rss_mb, float(jobs["max_rss_mb"].max()))
-        results["runs"]["serflow_hybrid_byols_extraction"] = asdict(usage)
-        results["byols_jobs"] = jobs.to_dict("records")
-        print(f"hybrid_byols extraction: {usage}", flush=True)
+        try:
+            usage = run_serflow(
+                serflow_dir,
+                byols,
+                "hybrid_byols",
+                args.cores,
+                targets=[f"results/{DATASET}/features/hybrid_byols.parquet"],
+            )
+        except RuntimeError as error:  # report what was measured before it
+            print(f"the hybrid_byols extraction failed: {error}", flush=True)
+            results["byols_error"] = str(error)
+        else:
+            jobs = job_table(serflow_dir, since=start)
+            if len(jobs):
+                usage.peak_rss_mb = max(usage.peak_rss_mb, float(jobs["max_rss_mb"].max()))
+            results["runs"]["serflow_hybrid_byols_extraction"] = asdict(usage)
+            results["byols_jobs"] = jobs.to_dict("records")
+            print(f"hybrid_byols extraction: {usage}", flush=True)
 
     text = report(results)
     print(text)

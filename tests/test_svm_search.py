@@ -192,3 +192,18 @@ def test_given_folds_match_gridsearchcv_on_them() -> None:
     )
     assert ours.best_params == reference.best_params_
     np.testing.assert_array_equal(ours.search.predict(x_test), reference.predict(x_test))
+
+
+def test_cache_scores_only_new_candidates(tmp_path) -> None:
+    x_train, y_train, x_test, _ = problem(seed=5)
+    grid = {"C": [0.1, 1.0], "gamma": [0.01, 0.1], "kernel": ["rbf", "linear"]}
+    small, _ = expand_grid("svm", grid)
+    large, _ = expand_grid("svm", {**grid, "C": [0.1, 1.0, 10.0]})
+    tune("svm", small, x_train, y_train, cache_dir=tmp_path)
+    again = tune("svm", large, x_train, y_train, cache_dir=tmp_path, n_jobs=2)
+    assert again.search.n_computed_scores_ == 4 * 5  # C=10 with 2 rbf + 2 linear points
+    fresh = tune("svm", large, x_train, y_train)
+    assert again.cv_results()["mean_test_score"].tolist() == (
+        fresh.cv_results()["mean_test_score"].tolist()
+    )
+    np.testing.assert_array_equal(again.search.predict(x_test), fresh.search.predict(x_test))

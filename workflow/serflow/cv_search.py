@@ -137,12 +137,13 @@ class CachedGridSearch:
         cached = self._read_cache(cache_file)
         keys = [self._point_key(point) for point in self.points]
 
-        tasks = [
-            (group, fold)
-            for group in self.groups(x.shape[1])
-            for fold in range(len(folds))
-            if any(f"{keys[index]}|{fold}" not in cached for index in group.candidates)
-        ]
+        # A task is one group on one fold, restricted to the candidates not in the cache.
+        tasks = []
+        for group in self.groups(x.shape[1]):
+            for fold in range(len(folds)):
+                missing = [i for i in group.candidates if f"{keys[i]}|{fold}" not in cached]
+                if missing:
+                    tasks.append((Group(tuple(missing), group.cost), fold))
         # Longest first, so that no worker is left with a long fit while the other idles.
         tasks.sort(key=lambda task: -task[0].cost)
         shared = self.prepare(x, y)
@@ -166,6 +167,7 @@ class CachedGridSearch:
         if tasks:
             self._write_cache(cache_file, records)
         self.n_fitted_tasks_ = len(tasks)
+        self.n_computed_scores_ = sum(len(group.candidates) for group, _ in tasks)
 
         table = np.array(
             [[records[f"{key}|{fold}"] for fold in range(len(folds))] for key in keys],

@@ -81,7 +81,7 @@ def supports(points: list[dict[str, Any]]) -> bool:
                 return False
         elif isinstance(gamma, bool) or not isinstance(gamma, int | float) or gamma <= 0:
             return False
-        allowed = PASSED_PARAMS | {"kernel", "gamma", "degree", "coef0", "random_state"}
+        allowed = PASSED_PARAMS | {"kernel", "gamma", "degree", "coef0"}
         if not set(point) <= allowed:
             return False
     return True
