@@ -13,6 +13,19 @@ import soundfile as sf
 REPO = Path(__file__).resolve().parents[1]
 
 
+def gaussian_problem(
+    n_features: int, spread: float, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Four overlapping Gaussian classes, float32 like the feature tables: 90 train, 30 test."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0.0, spread, size=(4, n_features))
+    labels = np.repeat(np.array(list("WLTN")), 30)
+    features = centres[np.repeat(np.arange(4), 30)] + rng.normal(size=(120, n_features))
+    order = rng.permutation(120)
+    features, labels = features[order].astype(np.float32), labels[order]
+    return features[:90], labels[:90], features[90:], labels[90:]
+
+
 def write_tone(path: Path, seconds: float = 0.5, rate: int = 16000, freq: float = 220.0) -> Path:
     """A short sine tone as 16-bit PCM wav: real audio for unit tests."""
     t = np.arange(int(seconds * rate)) / rate

@@ -13,6 +13,8 @@ from serflow.classifiers import make_estimator, tune
 from serflow.cv_search import ForestSearch
 from serflow.grids import as_param_grid, expand_grid
 
+from conftest import gaussian_problem
+
 LR_GRID = {"C": [1e-3, 1e-1, 10.0], "solver": ["newton-cg", "lbfgs"]}
 RF_GRID = {
     "n_estimators": [5, 10, 20],
@@ -22,14 +24,8 @@ RF_GRID = {
 
 
 def problem(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Four overlapping Gaussian classes in 40 dimensions, float32 like the feature tables."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(0.0, 0.7, size=(4, 40))
-    labels = np.repeat(np.array(list("WLTN")), 30)
-    features = centres[np.repeat(np.arange(4), 30)] + rng.normal(size=(120, 40))
-    order = rng.permutation(120)
-    features, labels = features[order].astype(np.float32), labels[order]
-    return features[:90], labels[:90], features[90:], labels[90:]
+    """Four overlapping Gaussian classes in 40 dimensions."""
+    return gaussian_problem(40, 0.7, seed)
 
 
 def reference(classifier: str, points: list[dict], x: np.ndarray, y: np.ndarray) -> GridSearchCV:

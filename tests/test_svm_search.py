@@ -19,6 +19,8 @@ from serflow.svm_search import (
     supports,
 )
 
+from conftest import gaussian_problem
+
 GRID = [
     {
         "C": [0.1, 1.0, 10.0, 100.0],
@@ -31,14 +33,8 @@ GRID = [
 
 
 def problem(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Four overlapping Gaussian classes in 30 dimensions, float32 like the feature tables."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(0.0, 0.9, size=(4, 30))
-    labels = np.repeat(np.array(list("WLTN")), 30)
-    features = centres[np.repeat(np.arange(4), 30)] + rng.normal(size=(120, 30))
-    order = rng.permutation(120)
-    features, labels = features[order].astype(np.float32), labels[order]
-    return features[:90], labels[:90], features[90:], labels[90:]
+    """Four overlapping Gaussian classes in 30 dimensions."""
+    return gaussian_problem(30, 0.9, seed)
 
 
 @pytest.fixture(scope="module")
