@@ -143,7 +143,7 @@ def test_grid_search_with_group_inner_cv_validates_on_unseen_speakers(classifier
     speakers = outcome.training["speaker"].to_numpy()
     assert set(speakers) == set(fold["train_speakers"])
     # the folds the grid search was actually given
-    searched = list(outcome.tuning.search.cv)
+    searched = list(outcome.tuning.search.folds)
     assert len(searched) == 5
     for (train, validation), (kept_train, kept_validation) in zip(
         searched, outcome.inner_folds, strict=True

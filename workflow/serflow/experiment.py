@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import parallel_config
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV
-from threadpoolctl import threadpool_limits
 
-from serflow.classifiers import TuningResult, make_estimator, tune
-from serflow.grids import as_param_grid, expand_grid
+from serflow.classifiers import TuningResult, tune
+from serflow.grids import expand_grid
 from serflow.split import inner_folds
 
 log = logging.getLogger(__name__)
@@ -66,8 +61,8 @@ def train_and_test(
     """Grid-search ``classifier`` on the fold's training speakers; predict its test speakers.
 
     ``inner_cv`` picks the grid search's folds (:func:`serflow.split.inner_folds`): ``kfold``,
-    the notebook's, or ``group``, speaker-independent. ``cache_dir`` keeps the CV scores of
-    ``kfold`` searches so that a rerun fits only new grid points (:func:`serflow.classifiers.tune`).
+    the notebook's, or ``group``, speaker-independent. ``cache_dir`` keeps the CV scores so that
+    a rerun fits only new grid points (:func:`serflow.classifiers.tune`).
     """
     x_train, y_train, train_ids = labelled_rows(features, metadata, fold["train_speakers"])
     points, rejected = expand_grid(classifier, grid, n_classes=len(np.unique(y_train)))
@@ -76,55 +71,17 @@ def train_and_test(
     log.info("%s: %d grid points x %d %s folds", classifier, len(points), cv_folds, inner_cv)
     folds = inner_folds(y_train, train_ids["speaker"].to_numpy(), inner_cv, cv_folds)
     x_test, _, test_ids = labelled_rows(features, metadata, fold["test_speakers"])
-    if inner_cv == "kfold":
-        # the same folds as `folds`, made by tune() itself (and its fast SVM search)
-        tuning = tune(
-            classifier,
-            points,
-            x_train,
-            y_train,
-            cv_folds=cv_folds,
-            seed=seed,
-            n_jobs=n_jobs,
-            cache_dir=cache_dir,
-        )
-    else:
-        tuning = tune_on_folds(
-            classifier, points, x_train, y_train, folds, seed=seed, n_jobs=n_jobs
-        )
+    # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's)
+    tuning = tune(
+        classifier,
+        points,
+        x_train,
+        y_train,
+        cv_folds=cv_folds,
+        folds=None if inner_cv == "kfold" else folds,
+        seed=seed,
+        n_jobs=n_jobs,
+        cache_dir=cache_dir,
+    )
     predictions = test_ids.assign(predicted=tuning.search.predict(x_test))
     return Outcome(tuning=tuning, predictions=predictions, training=train_ids, inner_folds=folds)
-
-
-def tune_on_folds(
-    classifier: str,
-    points: list[dict[str, Any]],
-    features: np.ndarray,
-    labels: np.ndarray,
-    folds: list[tuple[np.ndarray, np.ndarray]],
-    *,
-    seed: int = 0,
-    n_jobs: int = 1,
-) -> TuningResult:
-    """Grid search over ``points`` on given (train, validation) folds, scored by UAR.
-
-    The counterpart of :func:`serflow.classifiers.tune` for folds that are not
-    StratifiedKFold's, such as speaker-grouped ones; the best point is refitted on all rows.
-    """
-    search = GridSearchCV(
-        make_estimator(classifier, seed),
-        param_grid=as_param_grid(points),
-        cv=folds,
-        scoring="recall_macro",
-        n_jobs=n_jobs,
-        error_score="raise",
-    )
-    # one BLAS thread per worker process, as tune() does: oversubscribed BLAS slows fits down
-    with (
-        warnings.catch_warnings(),
-        parallel_config(backend="loky", inner_max_num_threads=1),
-        threadpool_limits(limits=1),
-    ):
-        warnings.simplefilter("ignore", category=ConvergenceWarning)
-        search.fit(features, labels)
-    return TuningResult(search)
