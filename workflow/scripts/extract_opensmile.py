@@ -2,18 +2,14 @@
 
 from serflow.audio import read_audio_table
 from serflow.logs import log_to_file
-from serflow.opensmile_features import extract_functionals
+from serflow.opensmile_features import FunctionalsExtractor
 from serflow.tables import write_parquet
 
 log = log_to_file(snakemake.log[0])
-clips, sample_rate = read_audio_table(snakemake.input.audio)
-utterances = sorted(clips)
-features = extract_functionals(
-    utterances,
-    [clips[u] for u in utterances],
-    snakemake.wildcards.feature_set,
-    sample_rate=sample_rate,
-    workers=snakemake.threads,
-)
+# the worker processes start before the audio is read, so they do not carry a copy of it
+with FunctionalsExtractor(snakemake.wildcards.feature_set, workers=snakemake.threads) as smile:
+    clips, sample_rate = read_audio_table(snakemake.input.audio)
+    utterances = sorted(clips)
+    features = smile.extract(utterances, [clips[u] for u in utterances], sample_rate=sample_rate)
 log.info("%d clips x %d features", *features.shape)
 write_parquet(features, snakemake.output.features)
