@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from sklearn.metrics.pairwise import polynomial_kernel, rbf_kernel, sigmoid_kernel
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.svm import SVC
 
+import serflow.svm_search
 from serflow.classifiers import tune
 from serflow.cv_search import EstimatorSearch
 from serflow.grids import as_param_grid, expand_grid
+from serflow.linear_svm import CappedLinearSVC
 from serflow.svm_search import (
     KernelSpec,
     PrecomputedSVMSearch,
@@ -203,3 +207,31 @@ def test_cache_scores_only_new_candidates(tmp_path) -> None:
         fresh.cv_results()["mean_test_score"].tolist()
     )
     np.testing.assert_array_equal(again.search.predict(x_test), fresh.search.predict(x_test))
+
+
+def test_linear_pairs_over_the_limit_go_through_the_qp_in_the_search(monkeypatch) -> None:
+    # the real search with a limit of 5 SMO iterations: every linear class pair of every fold
+    # and of the refit is solved as a QP on that fold's own feature rows
+    fitted: list[CappedLinearSVC] = []
+
+    class Capped(CappedLinearSVC):
+        def fit(self, kernel, labels, features):
+            np.testing.assert_allclose(kernel, features @ features.T, rtol=1e-12)
+            fitted.append(super().fit(kernel, labels, features))
+            return fitted[-1]
+
+    monkeypatch.setattr(serflow.svm_search, "CappedLinearSVC", functools.partial(Capped, 5))
+    x_train, y_train, x_test, _ = problem(seed=6)
+    points, _ = expand_grid("svm", {"C": [0.1, 10.0], "kernel": ["linear"]})
+    ours = tune("svm", points, x_train, y_train, n_jobs=2)
+    reference = GridSearchCV(
+        SVC(random_state=0), as_param_grid(points), cv=StratifiedKFold(5), scoring="recall_macro"
+    ).fit(x_train, y_train)
+    assert len(fitted) == 2 * 5 + 1  # two C values on five folds, and the refit
+    assert all(len(model.solved_as_qp_) == 6 for model in fitted)
+    # the same optimum as libsvm's up to its tolerance: mean CV UARs within one clip per fold
+    np.testing.assert_allclose(
+        ours.cv_results()["mean_test_score"], reference.cv_results_["mean_test_score"], atol=0.06
+    )
+    agreement = (ours.search.predict(x_test) == reference.predict(x_test)).mean()
+    assert agreement >= 0.95
