@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up serflow from nothing: a virtual environment in .venv with the pinned dependencies
-# and serflow itself. Safe to run again: what is already installed is kept.
+# Sets up serflow from nothing: a virtual environment in .venv with the pinned runtime and
+# development dependencies and serflow itself (for `serflow` commands and the tests; the workflow's
+# rules use the library in workflow/serflow whether or not it is installed). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")"
 python=${PYTHON:-python3}
@@ -9,7 +10,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 pip=".venv/bin/pip --disable-pip-version-check -q"
 # torch first, so that the CPU build is taken and nothing pulls a CUDA build later.
-$pip install torch==2.13.0
-$pip install -r envs/requirements.txt
+$pip install "$(grep '^torch==' requirements.txt)"
+$pip install -r requirements-dev.txt
 $pip install --no-deps -e .
 echo "serflow is set up in .venv"

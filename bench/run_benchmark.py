@@ -163,7 +163,7 @@ def run_serflow(
         "-m",
         "snakemake",
         "--snakefile",
-        str(PROJECT / "Snakefile"),
+        str(PROJECT / "workflow" / "Snakefile"),
         "--directory",
         str(workdir),
         "--configfile",

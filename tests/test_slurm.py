@@ -194,7 +194,6 @@ def test_slurm_daemons_listen_on_loopback_only(slurm):
 RESULTS_MATRIX = Path("results") / "demo" / "results_matrix.csv"
 
 
-@pytest.mark.skipif(not (REPO / "Snakefile").exists(), reason="workflow not yet present")
 def test_demo_on_slurm_matches_local_run(slurm, tmp_path):
     config = demo_config(feature_sets=["egemaps"], classifiers=["lr"])
     configs = ["--configfile", str(write_config(tmp_path, config, "small_demo.yaml"))]

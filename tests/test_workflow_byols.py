@@ -18,7 +18,8 @@ CHECKPOINT = BYOLS_CHECKPOINTS / "cvt_random_state_dict.pth"
 def _config(url: str, sha256: str = "") -> dict:
     return {
         "dataset": "byols",
-        "corpus": {"source": "demo", "verify_checksums": False, "download": {"retries": 2}},
+        "corpus": {"source": "demo", "verify_checksums": False},
+        "download": {"retries": 2},
         "byols": {"checkpoints": {"hybrid_byols": {"url": url, "sha256": sha256}}},
     }
 

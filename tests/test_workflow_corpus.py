@@ -59,7 +59,10 @@ def test_download_rule_fetches_and_unpacks_from_a_local_server(small_corpus, htt
 def test_offline_download_fails_saying_how_to_give_a_local_copy(closed_port_url, tmp_path):
     write_config(
         tmp_path,
-        _config("download", url=closed_port_url, download={"retries": 1, "timeout_s": 5}),
+        {
+            **_config("download", url=closed_port_url),
+            "download": {"retries": 1, "timeout_s": 5},
+        },
     )
     result = run_snakemake(tmp_path, "--cores", "1", METADATA, check=False)
     assert result.returncode != 0

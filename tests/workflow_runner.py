@@ -66,7 +66,7 @@ def run_snakemake(
     command = [
         SNAKEMAKE,
         "-s",
-        str(REPO / "Snakefile"),
+        str(REPO / "workflow" / "Snakefile"),
         "--directory",
         str(workdir),
         "--configfile",

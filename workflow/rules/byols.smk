@@ -1,17 +1,17 @@
 rule download_checkpoint:
     output:
-        checkpoint="resources/checkpoints/{model}.pth",
+        checkpoint="resources/checkpoints/{feature_set}.pth",
     log:
-        "logs/download_checkpoint/{model}.log",
+        "logs/download_checkpoint/{feature_set}.log",
     wildcard_constraints:
-        model="|".join(BYOLS_FEATURE_SETS),
+        feature_set="|".join(BYOLS_FEATURE_SETS),
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/torch.yaml"
     params:
         url=checkpoint_url,
         sha256=checkpoint_sha256,
-        retries=config["corpus"]["download"]["retries"],
-        timeout_s=config["corpus"]["download"]["timeout_s"],
+        retries=config["download"]["retries"],
+        timeout_s=config["download"]["timeout_s"],
     script:
         "../scripts/download_checkpoint.py"
 
@@ -24,7 +24,7 @@ rule logmel_statistics:
     log:
         "logs/{dataset}/logmel_statistics.log",
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/torch.yaml"
     threads: config["threads"]["extract"]
     resources:
         mem_mb=extraction_mem_mb,
@@ -52,7 +52,7 @@ rule extract_byols:
     group:
         "extract_byols"
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/torch.yaml"
     threads: config["threads"]["extract"]
     resources:
         mem_mb=extraction_mem_mb,
@@ -75,6 +75,6 @@ rule merge_byols_shards:
     wildcard_constraints:
         feature_set="|".join(BYOLS_FEATURE_SETS),
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/torch.yaml"
     script:
         "../scripts/merge_byols_shards.py"

@@ -6,11 +6,11 @@ rule split_speakers:
     log:
         "logs/{dataset}/split_speakers.log",
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/classify.yaml"
     params:
         test_fraction=config["split"]["test_fraction"],
         seed=config["split"]["seed"],
-        test_speakers=config["split"].get("test_speakers", []),
+        test_speakers=config["split"]["test_speakers"],
         cv_folds=config["cv_folds"],
     script:
         "../scripts/split_speakers.py"
@@ -28,7 +28,7 @@ checkpoint split_speakers_folds:
     wildcard_constraints:
         scheme="|".join(MULTI_FOLD_SCHEMES),
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/classify.yaml"
     params:
         settings=fold_split_settings,
     script:
@@ -52,16 +52,18 @@ rule tune_classifier:
     benchmark:
         "benchmarks/{dataset}/tune_classifier/{feature_set}/{classifier}.tsv"
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/classify.yaml"
     threads: config["threads"]["tune"]
     resources:
-        mem_mb=tuning_mem_mb,
+        mem_mb=feature_table_mem_mb,
         runtime=120,
     params:
         grid=classifier_grid,
         cv_folds=config["cv_folds"],
         inner_cv=config["evaluation"]["inner_cv"],
         seed=config["seed"],
+        # CV scores already computed for the same data, folds and grid point are reused
+        cache_dir=lambda wildcards: f"results/{wildcards.dataset}/cache/cv_scores",
     script:
         "../scripts/tune_classifier.py"
 
@@ -86,4 +88,4 @@ use rule tune_classifier as tune_classifier_fold with:
         "benchmarks/{dataset}/tune_classifier/{feature_set}/{classifier}/{scheme}/{fold}.tsv"
     wildcard_constraints:
         scheme="|".join(MULTI_FOLD_SCHEMES),
-        fold=r"repeat-\d+|speaker-[^/]+",
+        fold=FOLD_ID_PATTERN,

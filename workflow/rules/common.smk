@@ -1,5 +1,7 @@
 import hashlib
 import json
+import os
+import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -7,19 +9,35 @@ from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
-
-validate(config, schema="../schemas/config.schema.yaml")
-missing_grids = sorted(set(config["classifiers"]) - set(config["grids"]))
-if missing_grids:
-    raise WorkflowError(
-        f"classifiers {missing_grids} have no grid: add them under grids:"
+# The serflow library ships beside these rules, in workflow/serflow. It goes first on the import
+# path of this process (the helpers below use it) and, through PYTHONPATH, of every rule script
+# and cluster job, so that a run uses the library of these rule files and never another copy
+# that happens to be installed (another checkout's, or none at all under --sdm conda).
+SERFLOW_LIBRARY = str(
+    Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parent
+)
+if Path(SERFLOW_LIBRARY, "serflow", "__init__.py").is_file():
+    sys.path.insert(0, SERFLOW_LIBRARY)
+    inherited = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    os.environ.update(
+        PYTHONPATH=os.pathsep.join([SERFLOW_LIBRARY, *filter(None, inherited)])
     )
+
+
+from serflow import feature_sets as registry
+from serflow.fold_ids import FOLD_ID_PATTERN, repeat_fold_ids
+
+# Fills in every default (the schema is the one place they are written), also under module use.
+validate(config, schema="../schemas/config.schema.yaml")
+unknown = registry.unknown_feature_sets(config["feature_sets"])
+if unknown:
+    raise WorkflowError(f"feature_sets: {'; '.join(unknown)}")
 
 DATASET = config["dataset"]
 FEATURE_SETS = config["feature_sets"]
 CLASSIFIERS = config["classifiers"]
-OPENSMILE_FEATURE_SETS = ["compare", "egemaps"]
-BYOLS_FEATURE_SETS = ["hybrid_byols", "byols"]
+OPENSMILE_FEATURE_SETS = registry.of_kind(registry.OPENSMILE)
+BYOLS_FEATURE_SETS = registry.of_kind(registry.BYOLS)
 
 
 wildcard_constraints:
@@ -56,7 +74,7 @@ def corpus_zip(wildcards):
 
 def local_corpus_path():
     """corpus.path, checked to exist, for the zip and folder sources."""
-    path = config["corpus"].get("path", "")
+    path = config["corpus"]["path"]
     if not path:
         raise WorkflowError(
             f"corpus.source is {config['corpus']['source']!r} but corpus.path is empty: set it "
@@ -80,10 +98,14 @@ def corpus_wav_dir(wildcards):
     return f"resources/{wildcards.dataset}/unpacked/wav"
 
 
+# Files the workflow ships, found relative to these rule files (also when used as a module).
+EMODB_CHECKSUMS = workflow.source_path("../serflow/data/emodb.sha256")
+
+
 def checksums_file(wildcards):
     """The SHA-256 list that a complete EmoDB matches, or nothing when not verifying."""
-    if config["corpus"].get("verify_checksums", False):
-        return str(Path(workflow.basedir) / "workflow/serflow/data/emodb.sha256")
+    if config["corpus"]["verify_checksums"]:
+        return EMODB_CHECKSUMS
     return []
 
 
@@ -92,18 +114,14 @@ def classifier_grid(wildcards):
     return config["grids"][wildcards.classifier]
 
 
-def feature_table_mb(wildcards, input):
-    """Size of a job's feature input in MB, to scale its memory request."""
-    return input.size_mb
-
-
 def extraction_mem_mb(wildcards, input, threads):
     """Memory for feature extraction: the cached audio plus one extractor per process."""
     return int(1000 + 3 * input.size_mb + 300 * threads)
 
 
-def tuning_mem_mb(wildcards, input, threads):
-    """Memory for a grid search: a few copies of the feature table per parallel fit."""
+def feature_table_mem_mb(wildcards, input, threads):
+    """Memory for a job that works on a feature table (normalisation, a grid search): a few
+    copies of the table per parallel fit."""
     return int(1000 + input.size_mb * (2 + 2 * threads))
 
 
@@ -114,17 +132,17 @@ def extraction_runtime(wildcards, input):
 
 def checkpoint_url(wildcards):
     """Where the official checkpoint of a BYOL-S encoder is downloaded from."""
-    return config["byols"]["checkpoints"][wildcards.model]["url"]
+    return config["byols"]["checkpoints"][wildcards.feature_set]["url"]
 
 
 def checkpoint_sha256(wildcards):
     """The SHA-256 the downloaded checkpoint must have (empty: not checked)."""
-    return config["byols"]["checkpoints"][wildcards.model].get("sha256", "")
+    return config["byols"]["checkpoints"][wildcards.feature_set]["sha256"]
 
 
 def byols_checkpoint(wildcards):
     """The local checkpoint given in config, or the one the download rule fetches."""
-    path = config["byols"]["checkpoints"][wildcards.feature_set].get("path", "")
+    path = config["byols"]["checkpoints"][wildcards.feature_set]["path"]
     if path:
         if not Path(path).is_file():
             raise WorkflowError(
@@ -179,11 +197,10 @@ def fold_split_settings(wildcards):
 
 
 def outer_fold_ids(wildcards):
-    """Fold ids of a multi-fold scheme: from config for repeated_holdout (the ids that
-    serflow.split.repeat_fold_ids gives the split); for loso from the split checkpoint, whose
-    output lists one fold per speaker of the corpus."""
+    """Fold ids of a multi-fold scheme: from config for repeated_holdout; for loso from the
+    split checkpoint, whose output lists one fold per speaker of the corpus."""
     if wildcards.scheme == "repeated_holdout":
-        return [f"repeat-{i:02d}" for i in range(EVALUATION["repeats"])]
+        return repeat_fold_ids(EVALUATION["repeats"])
     split = checkpoints.split_speakers_folds.get(**wildcards).output.split
     with open(split) as stream:
         return [fold["fold"] for fold in json.load(stream)["folds"]]

@@ -5,12 +5,12 @@ rule download_corpus:
         "logs/{dataset}/download_corpus.log",
     retries: 0
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/audio.yaml"
     params:
-        url=config["corpus"].get("url", ""),
-        sha256=config["corpus"].get("sha256", ""),
-        retries=config["corpus"].get("download", {}).get("retries", 3),
-        timeout_s=config["corpus"].get("download", {}).get("timeout_s", 60),
+        url=config["corpus"]["url"],
+        sha256=config["corpus"]["sha256"],
+        retries=config["download"]["retries"],
+        timeout_s=config["download"]["timeout_s"],
     script:
         "../scripts/download_corpus.py"
 
@@ -23,7 +23,7 @@ rule unpack_corpus:
     log:
         "logs/{dataset}/unpack_corpus.log",
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/audio.yaml"
     script:
         "../scripts/unpack_corpus.py"
 
@@ -34,7 +34,7 @@ rule generate_demo_corpus:
     log:
         "logs/{dataset}/generate_demo_corpus.log",
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/audio.yaml"
     params:
         clips_per_class=config["corpus"]["demo"]["clips_per_class"],
         min_duration_s=config["corpus"]["demo"]["min_duration_s"],
@@ -53,9 +53,9 @@ rule build_metadata:
     log:
         "logs/{dataset}/build_metadata.log",
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/audio.yaml"
     params:
-        skip_bad_files=config["corpus"].get("skip_bad_files", False),
+        skip_bad_files=config["corpus"]["skip_bad_files"],
     script:
         "../scripts/build_metadata.py"
 
@@ -70,7 +70,7 @@ rule resample_audio:
     benchmark:
         "benchmarks/{dataset}/resample_audio.tsv"
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/audio.yaml"
     resources:
         mem_mb=4000,
         runtime=30,

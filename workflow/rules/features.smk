@@ -10,7 +10,7 @@ rule extract_opensmile:
     wildcard_constraints:
         feature_set="|".join(OPENSMILE_FEATURE_SETS),
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/audio.yaml"
     threads: config["threads"]["extract"]
     resources:
         mem_mb=extraction_mem_mb,
@@ -28,9 +28,9 @@ rule normalise_per_speaker:
     log:
         "logs/{dataset}/normalise_per_speaker/{feature_set}.log",
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/audio.yaml"
     resources:
-        mem_mb=tuning_mem_mb,
+        mem_mb=feature_table_mem_mb,
         runtime=10,
     script:
         "../scripts/normalise_per_speaker.py"

@@ -50,7 +50,7 @@ rule results_matrix:
     log:
         "logs/{dataset}/results_matrix.log",
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/classify.yaml"
     params:
         **results_params(),
     script:
@@ -118,7 +118,7 @@ rule results_matrix_folds:
     wildcard_constraints:
         scheme="|".join(MULTI_FOLD_SCHEMES),
     conda:
-        "../../envs/serflow.yaml"
+        "../envs/classify.yaml"
     params:
         **results_params(),
     script:

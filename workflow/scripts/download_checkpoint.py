@@ -4,8 +4,8 @@ from serflow.download import download
 from serflow.logs import log_to_file
 
 log = log_to_file(snakemake.log[0])
-model = snakemake.wildcards.model
-log.info("downloading the %s checkpoint from %s", model, snakemake.params.url)
+feature_set = snakemake.wildcards.feature_set
+log.info("downloading the %s checkpoint from %s", feature_set, snakemake.params.url)
 download(
     snakemake.params.url,
     snakemake.output.checkpoint,
@@ -13,7 +13,8 @@ download(
     retries=snakemake.params.retries,
     timeout=snakemake.params.timeout_s,
     local_hint=(
-        f"Download it elsewhere and set byols.checkpoints.{model}.path to the local .pth file."
+        f"Download it elsewhere and set byols.checkpoints.{feature_set}.path to the local "
+        ".pth file."
     ),
 )
 log.info("saved %s", snakemake.output.checkpoint)

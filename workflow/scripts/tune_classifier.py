@@ -5,6 +5,7 @@ import json
 
 from serflow.evaluation import confusion_table, report_text, test_scores
 from serflow.experiment import train_and_test
+from serflow.fold_ids import HOLDOUT_FOLD_ID
 from serflow.logs import log_to_file
 from serflow.tables import read_parquet, write_csv, write_json, write_parquet, write_text
 
@@ -13,7 +14,7 @@ feature_set, classifier = snakemake.wildcards.feature_set, snakemake.wildcards.c
 with open(snakemake.input.split) as stream:
     folds = {fold["fold"]: fold for fold in json.load(stream)["folds"]}
 # tune_classifier has the hold-out split's single fold; tune_classifier_fold names its fold
-fold = folds[getattr(snakemake.wildcards, "fold", "holdout")]
+fold = folds[getattr(snakemake.wildcards, "fold", HOLDOUT_FOLD_ID)]
 outcome = train_and_test(
     read_parquet(snakemake.input.features),
     read_parquet(snakemake.input.metadata, columns=["utterance", "speaker", "emotion"]),
@@ -24,8 +25,7 @@ outcome = train_and_test(
     inner_cv=snakemake.params.inner_cv,
     seed=snakemake.params.seed,
     n_jobs=snakemake.threads,
-    # CV scores already computed for the same data, folds and grid point are reused
-    cache_dir=f"results/{snakemake.wildcards.dataset}/cache/cv_scores",
+    cache_dir=snakemake.params.cache_dir,
 )
 speakers = outcome.training["speaker"].to_numpy()
 for k, (train, validation) in enumerate(outcome.inner_folds):

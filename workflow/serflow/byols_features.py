@@ -8,9 +8,7 @@ import pandas as pd
 from serflow.byols import load_encoder
 from serflow.byols.embed import compute_logmels, embed_clips
 from serflow.byols.frontend import scene_stats
-
-#: serflow feature_set name -> the encoder it runs (the notebook's names).
-BYOLS_FEATURE_SETS = ("hybrid_byols", "byols")
+from serflow.feature_sets import BYOLS, spec_of
 
 
 def shard_utterances(utterances: list[str], shard: int, n_shards: int) -> list[str]:
@@ -56,8 +54,7 @@ def extract_embeddings(
     progress: bool = True,
 ) -> pd.DataFrame:
     """The BYOL-S embedding table of ``clips`` with the encoder of ``feature_set``."""
-    if feature_set not in BYOLS_FEATURE_SETS:
-        raise ValueError(f"feature_set {feature_set!r} is not one of {BYOLS_FEATURE_SETS}")
+    spec_of(feature_set, BYOLS)
     model = load_encoder(feature_set, checkpoint, device=device)
     embeddings = embed_clips(
         clips,

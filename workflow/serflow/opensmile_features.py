@@ -10,24 +10,16 @@ import opensmile
 import pandas as pd
 from tqdm import tqdm
 
-#: serflow feature_set name -> openSMILE feature set (the notebook's names).
-OPENSMILE_FEATURE_SETS = {
-    "compare": opensmile.FeatureSet.ComParE_2016,
-    "egemaps": opensmile.FeatureSet.eGeMAPSv02,
-}
+from serflow.feature_sets import OPENSMILE, spec_of
 
 _smile: opensmile.Smile | None = None
 
 
 def make_smile(feature_set: str) -> opensmile.Smile:
     """An openSMILE extractor of functionals for a serflow ``feature_set`` name."""
-    if feature_set not in OPENSMILE_FEATURE_SETS:
-        raise ValueError(
-            f"feature_set {feature_set!r} is not an openSMILE set; use one of "
-            f"{sorted(OPENSMILE_FEATURE_SETS)}"
-        )
+    spec = spec_of(feature_set, OPENSMILE)
     return opensmile.Smile(
-        feature_set=OPENSMILE_FEATURE_SETS[feature_set],
+        feature_set=opensmile.FeatureSet[spec.setting],
         feature_level=opensmile.FeatureLevel.Functionals,
     )
 

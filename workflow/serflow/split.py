@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from serflow.emodb import EMOTIONS
+from serflow.fold_ids import HOLDOUT_FOLD_ID, repeat_fold_ids, speaker_fold_id
 
 #: The outer evaluation schemes, each with its name in captions.
 SCHEME_NAMES = {
@@ -71,7 +72,7 @@ def holdout_split(
     check_training_classes(metadata, train, cv_folds, how)
     return {
         "scheme": "holdout",
-        "folds": [{"fold": "holdout", "train_speakers": train, "test_speakers": test}],
+        "folds": [{"fold": HOLDOUT_FOLD_ID, "train_speakers": train, "test_speakers": test}],
     }
 
 
@@ -90,19 +91,6 @@ def check_training_classes(
                 f"{cv_folds} that {cv_folds}-fold cross-validation needs; choose other test "
                 "speakers (split.test_speakers or split.seed) or lower cv_folds"
             )
-
-
-def repeat_fold_ids(repeats: int) -> list[str]:
-    """Fold ids of ``repeats`` repeated hold-outs: ``repeat-00``, ``repeat-01``, ...
-
-    The workflow knows them from config alone, so that its DAG is complete before any job runs.
-    """
-    return [f"repeat-{i:02d}" for i in range(repeats)]
-
-
-def speaker_fold_id(speaker: str) -> str:
-    """Fold id of leaving ``speaker`` out, e.g. ``speaker-03``."""
-    return f"speaker-{speaker}"
 
 
 def repeated_holdout_split(

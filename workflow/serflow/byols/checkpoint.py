@@ -19,9 +19,10 @@ from torch import nn
 from serflow.byols.audiontt import AudioNTT2020Encoder
 from serflow.byols.cvt import CvTEncoder
 from serflow.byols.devices import resolve_device
+from serflow.feature_sets import BYOLS, FEATURE_SETS, of_kind
 
-#: Encoder name in serflow -> architecture name in the BYOL-S code and the manifest.
-ARCHITECTURES = {"hybrid_byols": "cvt", "byols": "default"}
+#: Encoder name in serflow (a feature set) -> architecture name in the BYOL-S code and manifest.
+ARCHITECTURES = {name: FEATURE_SETS[name].setting for name in of_kind(BYOLS)}
 
 _SHOWN_KEYS = 10
 
@@ -42,9 +43,10 @@ def manifest() -> dict[str, dict[str, tuple[int, ...]]]:
 
 def build_encoder(name: str) -> nn.Module:
     """A freshly initialised encoder: ``"hybrid_byols"`` (CvT) or ``"byols"`` (AudioNTT2020)."""
-    if name == "hybrid_byols":
+    architecture = ARCHITECTURES.get(name)
+    if architecture == "cvt":
         return CvTEncoder()
-    if name == "byols":
+    if architecture == "default":
         return AudioNTT2020Encoder(n_mels=64, d=2048)
     raise ValueError(f"unknown BYOL-S encoder {name!r}; use one of {sorted(ARCHITECTURES)}")
 

@@ -1,0 +1,59 @@
+"""The feature sets serflow extracts, by name, with the kind of extractor behind each.
+
+This is the one list of feature sets: the workflow's rules (which rule makes which table), the
+config check and the extractors all read it. ``setting`` is what the extractor of that kind is
+given: the openSMILE feature set, or the BYOL-S encoder architecture.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+#: The kinds of extractor, each made by its own rules.
+OPENSMILE = "opensmile"
+BYOLS = "byols"
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """One feature set: its extractor kind, that extractor's setting and a one-line summary."""
+
+    kind: str
+    setting: str
+    summary: str
+
+
+FEATURE_SETS: dict[str, FeatureSet] = {
+    "compare": FeatureSet(OPENSMILE, "ComParE_2016", "openSMILE ComParE_2016 functionals (6373)"),
+    "egemaps": FeatureSet(OPENSMILE, "eGeMAPSv02", "openSMILE eGeMAPSv02 functionals (88)"),
+    "hybrid_byols": FeatureSet(BYOLS, "cvt", "hybrid BYOL-S CvT embeddings (2048)"),
+    "byols": FeatureSet(BYOLS, "default", "BYOL-S AudioNTT2020 embeddings (2048)"),
+}
+
+
+def of_kind(kind: str) -> list[str]:
+    """The names of the feature sets whose extractor is of ``kind``, in registry order."""
+    return [name for name, spec in FEATURE_SETS.items() if spec.kind == kind]
+
+
+def spec_of(name: str, kind: str | None = None) -> FeatureSet:
+    """The registry entry of ``name`` (of ``kind`` when given), or a ValueError naming the
+    feature sets there are."""
+    spec = FEATURE_SETS.get(name)
+    if spec is None or (kind is not None and spec.kind != kind):
+        names = of_kind(kind) if kind else list(FEATURE_SETS)
+        what = f"an {kind}" if kind == OPENSMILE else f"a {kind}" if kind else "a"
+        raise ValueError(f"{name!r} is not {what} feature set; use one of {names}")
+    return spec
+
+
+def unknown_feature_sets(names: list[str]) -> list[str]:
+    """A message per name that is not a feature set, suggesting the nearest one."""
+    messages = []
+    for name in names:
+        if name not in FEATURE_SETS:
+            nearest = difflib.get_close_matches(name, FEATURE_SETS, n=1)
+            hint = f" (did you mean {nearest[0]!r}?)" if nearest else ""
+            messages.append(f"{name!r} is not a feature set{hint}")
+    return messages
