@@ -1,7 +1,7 @@
 """serflow.byols against reference outputs of the original serab-byols code.
 
 The reference data (tests/data/byols/) are random-weight state dicts of both encoders and what
-the original code gave for five clips with them; see /work/shared/byols/README.md.
+the original code gave for five clips with them; see tests/data/byols/README.md.
 """
 
 from __future__ import annotations

@@ -15,13 +15,12 @@ from serflow.evaluation import (
     rows_of,
 )
 from serflow.logs import log_to_file
-from serflow.plots import plot_confusion, plot_uar_per_fold
+from serflow.plots import plot_confusion, plot_heatmap, plot_uar_per_fold
 from serflow.results_matrix import (
     build_fold_matrix,
     build_matrix,
     fold_uar_table,
     matrix_markdown,
-    plot_heatmap,
     summarise_folds,
 )
 from serflow.split import SCHEME_NAMES

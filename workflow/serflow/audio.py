@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import soundfile as sf
@@ -66,13 +65,3 @@ def read_audio_table(
     names = table.column("utterance").to_pylist()
     clips = {name: values[offsets[i] : offsets[i + 1]] for i, name in enumerate(names)}
     return clips, sample_rate
-
-
-def clips_in_order(
-    clips: dict[str, np.ndarray], utterances: pd.Series | list[str]
-) -> list[np.ndarray]:
-    """The clips of ``utterances`` in that order; an error naming any that are missing."""
-    missing = [u for u in utterances if u not in clips]
-    if missing:
-        raise KeyError(f"no cached audio for utterance(s) {missing[:10]}; rerun resample_audio")
-    return [clips[u] for u in utterances]

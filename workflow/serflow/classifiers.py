@@ -13,7 +13,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC
 
-from serflow.cv_search import CachedGridSearch, EstimatorSearch, ForestSearch
+from serflow.cv_search import CachedGridSearch, EstimatorSearch, ForestSearch, plain_params
 from serflow.svm_search import PrecomputedSVMSearch, supports
 
 #: classifier id -> the name the results matrix gives it (the notebook's table headings).
@@ -57,7 +57,7 @@ class TuningResult:
 
     @property
     def best_params(self) -> dict[str, Any]:
-        return _plain(self.search.best_params_)
+        return plain_params(self.search.best_params_)
 
     @property
     def best_cv_uar(self) -> float:
@@ -66,13 +66,8 @@ class TuningResult:
     def cv_results(self) -> pd.DataFrame:
         """``cv_results_`` as a table, parameters as plain columns, sorted by candidate."""
         table = pd.DataFrame(self.search.cv_results_)
-        table["params"] = table["params"].map(lambda p: str(_plain(p)))
+        table["params"] = table["params"].map(lambda p: str(plain_params(p)))
         return table
-
-
-def _plain(params: dict[str, Any]) -> dict[str, Any]:
-    """Parameters with numpy scalars turned into plain Python values (for JSON)."""
-    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}
 
 
 def tune(

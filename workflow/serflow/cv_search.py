@@ -200,14 +200,10 @@ class CachedGridSearch:
         """Labels predicted by the refitted best candidate."""
         return self.best_estimator_.predict(self._as_input(features))
 
-    def score(self, features: np.ndarray, labels: np.ndarray) -> float:
-        """UAR (macro recall) of :meth:`predict` on ``features`` against ``labels``."""
-        return macro_recall(np.asarray(labels), self.predict(features))
-
     # -- the cache ----------------------------------------------------------------------------
 
     def _point_key(self, point: dict[str, Any]) -> str:
-        return json.dumps(_plain(point), sort_keys=True)
+        return json.dumps(plain_params(point), sort_keys=True)
 
     def _cache_file(self, x: np.ndarray, y: np.ndarray, folds: Folds) -> Path | None:
         """One file per data x labels x folds x estimator x library version."""
@@ -359,5 +355,6 @@ def results_table(points: list[dict[str, Any]], records: np.ndarray) -> dict[str
     return table
 
 
-def _plain(params: dict[str, Any]) -> dict[str, Any]:
+def plain_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters with numpy scalars turned into plain Python values (for JSON)."""
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}

@@ -1,4 +1,5 @@
-"""Figures of an evaluation: confusion matrices and UAR per outer fold, as stable PNGs."""
+"""Figures of an evaluation: the results heatmap, confusion matrices and UAR per outer fold, as
+stable PNGs. The one module that draws: matplotlib is set up and PNGs are saved here only."""
 
 from __future__ import annotations
 
@@ -86,5 +87,28 @@ def plot_uar_per_fold(
     axes[-1, 0].set_xlabel("test speaker(s) of the fold")
     axes[0, 0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    save_png(fig, path)
+
+
+def plot_heatmap(
+    matrix: pd.DataFrame,
+    title: str,
+    path: str | os.PathLike,
+    labels: pd.DataFrame | None = None,
+) -> None:
+    """Save the matrix as an annotated heatmap PNG (fixed size and dpi, for stable output).
+
+    Cells are annotated with their value, or with the text of ``labels`` when given.
+    """
+    fig, ax = plt.subplots(figsize=(2.2 + 2.0 * matrix.shape[1], 1.2 + 0.6 * matrix.shape[0]))
+    image = ax.imshow(matrix.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=100, aspect="auto")
+    ax.set_xticks(range(matrix.shape[1]), [c.replace(" ", "\n", 1) for c in matrix.columns])
+    ax.set_yticks(range(matrix.shape[0]), matrix.index)
+    for (i, j), value in np.ndenumerate(matrix.to_numpy(dtype=float)):
+        text = f"{value:.1f}" if labels is None else labels.iloc[i, j]
+        ax.text(j, i, text, ha="center", va="center", color="white" if value < 60 else "black")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label="test UAR (%)")
     fig.tight_layout()
     save_png(fig, path)

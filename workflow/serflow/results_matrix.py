@@ -7,19 +7,12 @@ interval of the mean.
 
 from __future__ import annotations
 
-import os
+import numpy as np
+import pandas as pd
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from serflow.classifiers import CLASSIFIER_NAMES, uar  # noqa: E402
-from serflow.evaluation import rows_of  # noqa: E402
-from serflow.stats import bootstrap_mean_interval  # noqa: E402
-from serflow.tables import atomic_write  # noqa: E402
+from serflow.classifiers import CLASSIFIER_NAMES, uar
+from serflow.evaluation import rows_of
+from serflow.stats import bootstrap_mean_interval
 
 
 def build_matrix(
@@ -53,32 +46,6 @@ def matrix_markdown(matrix: pd.DataFrame, caption: str) -> str:
         for name, row in matrix.iterrows()
     ]
     return "\n".join([caption, "", header, rule, *rows]) + "\n"
-
-
-def plot_heatmap(
-    matrix: pd.DataFrame,
-    title: str,
-    path: str | os.PathLike,
-    labels: pd.DataFrame | None = None,
-) -> None:
-    """Save the matrix as an annotated heatmap PNG (fixed size and dpi, for stable output).
-
-    Cells are annotated with their value, or with the text of ``labels`` when given.
-    """
-    fig, ax = plt.subplots(figsize=(2.2 + 2.0 * matrix.shape[1], 1.2 + 0.6 * matrix.shape[0]))
-    image = ax.imshow(matrix.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=100, aspect="auto")
-    ax.set_xticks(range(matrix.shape[1]), [c.replace(" ", "\n", 1) for c in matrix.columns])
-    ax.set_yticks(range(matrix.shape[0]), matrix.index)
-    for (i, j), value in np.ndenumerate(matrix.to_numpy(dtype=float)):
-        text = f"{value:.1f}" if labels is None else labels.iloc[i, j]
-        ax.text(j, i, text, ha="center", va="center", color="white" if value < 60 else "black")
-    ax.set_title(title)
-    fig.colorbar(image, ax=ax, label="test UAR (%)")
-    fig.tight_layout()
-    atomic_write(
-        path, lambda temp: fig.savefig(temp, format="png", dpi=100, metadata={"Software": None})
-    )
-    plt.close(fig)
 
 
 def fold_uar_table(scores: list[dict]) -> pd.DataFrame:
