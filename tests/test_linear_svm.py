@@ -85,5 +85,5 @@ def test_two_classes(iteration_limit: int) -> None:
 
 
 def test_rejects_parameters_the_qp_does_not_take() -> None:
-    with pytest.raises(ValueError, match="class_weight"):
+    with pytest.raises(TypeError, match="class_weight"):
         CappedLinearSVC(C=1.0, class_weight="balanced")

@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.metrics.pairwise import polynomial_kernel, rbf_kernel, sigmoid_kernel
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.svm import SVC
@@ -141,10 +142,11 @@ def test_supports_only_what_it_reproduces() -> None:
     assert not supports([{"kernel": "rbf", "gamma": 0.0}])
     assert not supports([{"kernel": "rbf", "gamma": "median"}])
     assert not supports([{"kernel": "rbf", "verbose": True}])
+    x, y = np.eye(4), np.array([0, 0, 1, 1])
     with pytest.raises(ValueError, match="cannot reproduce"):
-        PrecomputedSVMSearch([{"kernel": "rbf", "gamma": -1.0}])
+        PrecomputedSVMSearch([{"kernel": "rbf", "gamma": -1.0}]).fit(x, y)
     with pytest.raises(ValueError, match="no point"):
-        PrecomputedSVMSearch([])
+        PrecomputedSVMSearch([]).fit(x, y)
 
 
 def test_tune_uses_it_for_svm_and_agrees_across_jobs() -> None:
@@ -220,7 +222,7 @@ def test_linear_pairs_over_the_limit_go_through_the_qp_in_the_search(monkeypatch
             fitted.append(super().fit(kernel, labels, features))
             return fitted[-1]
 
-    monkeypatch.setattr(serflow.svm_search, "CappedLinearSVC", functools.partial(Capped, 5))
+    monkeypatch.setattr(serflow.svm_search, "CappedLinearSVC", functools.partial(Capped, iteration_limit=5))
     x_train, y_train, x_test, _ = problem(seed=6)
     points, _ = expand_grid("svm", {"C": [0.1, 10.0], "kernel": ["linear"]})
     ours = tune("svm", points, x_train, y_train, n_jobs=2)
@@ -235,3 +237,23 @@ def test_linear_pairs_over_the_limit_go_through_the_qp_in_the_search(monkeypatch
     )
     agreement = (ours.search.predict(x_test) == reference.predict(x_test)).mean()
     assert agreement >= 0.95
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        PrecomputedSVMSearch([{"C": 1.0, "kernel": "linear"}], cv_folds=3, seed=1),
+        CappedLinearSVC(C=10.0, iteration_limit=50),
+    ],
+)
+def test_searches_keep_the_estimator_contract(search) -> None:
+    # __init__ stores the parameters as given, clone round-trips them, fit leaves them alone
+    params = search.get_params()
+    assert clone(search).get_params() == params
+    x, y = np.random.default_rng(0).normal(size=(30, 4)), np.repeat([0, 1, 2], 10)
+    if isinstance(search, CappedLinearSVC):
+        search.fit(x @ x.T, y, x)
+    else:
+        search.fit(x, y)
+    assert search.get_params() == params
+    assert list(search.classes_) == [0, 1, 2]

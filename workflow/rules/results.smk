@@ -122,4 +122,4 @@ rule results_matrix_folds:
     params:
         **results_params(),
     script:
-        "../scripts/results_matrix.py"
+        "../scripts/results_matrix_folds.py"

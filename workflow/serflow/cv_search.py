@@ -54,7 +54,7 @@ def macro_recall(truth: np.ndarray, predicted: np.ndarray) -> float:
         return float(recall_score(truth, predicted, average="macro"))
 
 
-class CachedGridSearch:
+class CachedGridSearch(BaseEstimator):
     """Base of the searches: folds, scheduling, cache, ``cv_results_`` and the best candidate.
 
     Subclasses say how candidates group into fits (:meth:`groups`), fit one group on one fold
@@ -90,20 +90,23 @@ class CachedGridSearch:
         n_jobs: int = 1,
         cache_dir: str | Path | None = None,
     ) -> None:
-        if not points:
-            raise ValueError("the grid has no point")
-        self.points = [dict(point) for point in points]
+        self.points = points
         self.cv_folds = cv_folds
         self.folds = folds
         self.seed = seed
         self.n_jobs = n_jobs
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.cache_dir = cache_dir
 
     # -- what subclasses define -------------------------------------------------------------
 
     def identity(self) -> str:
         """What, besides the data and a point, determines a score (estimator class, seed)."""
         raise NotImplementedError
+
+    def check_points(self) -> None:
+        """Raise ValueError for a grid this search cannot run (checked when fitting)."""
+        if not self.points:
+            raise ValueError("the grid has no point")
 
     def groups(self, n_features: int) -> list[Group]:
         """Candidates that share a fit; by default each its own."""
@@ -127,6 +130,7 @@ class CachedGridSearch:
 
     def fit(self, features: np.ndarray, labels: np.ndarray) -> CachedGridSearch:
         """Cross-validate every point, then refit the best one on all rows."""
+        self.check_points()
         x = self._as_input(features)
         y = np.asarray(labels)
         if self.folds is None:
@@ -217,7 +221,7 @@ class CachedGridSearch:
             digest.update(np.asarray(train, dtype=np.int64).tobytes() + b"|")
             digest.update(np.asarray(test, dtype=np.int64).tobytes() + b"/")
         digest.update(f"{self.identity()} sklearn {sklearn.__version__}".encode())
-        return self.cache_dir / f"{digest.hexdigest()[:32]}.json"
+        return Path(self.cache_dir) / f"{digest.hexdigest()[:32]}.json"
 
     @staticmethod
     def _read_cache(path: Path | None) -> dict[str, Record]:
@@ -242,8 +246,20 @@ class CachedGridSearch:
 class EstimatorSearch(CachedGridSearch):
     """Any scikit-learn classifier, each (candidate, fold) fitted as GridSearchCV fits it."""
 
-    def __init__(self, estimator: BaseEstimator, points: list[dict[str, Any]], **options) -> None:
-        super().__init__(points, **options)
+    def __init__(
+        self,
+        estimator: BaseEstimator,
+        points: list[dict[str, Any]],
+        *,
+        cv_folds: int = 5,
+        folds: Folds | None = None,
+        seed: int = 0,
+        n_jobs: int = 1,
+        cache_dir: str | Path | None = None,
+    ) -> None:
+        super().__init__(
+            points, cv_folds=cv_folds, folds=folds, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir
+        )
         self.estimator = estimator
 
     def identity(self) -> str:

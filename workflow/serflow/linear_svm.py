@@ -15,10 +15,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import scipy.linalg
+from sklearn.base import BaseEstimator
 from sklearn.svm import SVC
 
 #: SMO iterations on one class pair after which the pair is solved as a QP instead. On the
@@ -181,7 +181,7 @@ def _step_to_boundary(point: _Point, direction: _Point) -> float:
     return step
 
 
-class CappedLinearSVC:
+class CappedLinearSVC(BaseEstimator):
     """``SVC(kernel="precomputed")`` on a linear kernel, with stalled class pairs solved as QPs.
 
     libsvm fits all one-vs-one pairs as usual, but stops each after ``iteration_limit`` SMO
@@ -192,26 +192,36 @@ class CappedLinearSVC:
 
     Parameters
     ----------
+    C, shrinking, tol, cache_size
+        As ``SVC``'s (the parameters the QP can honour: ``LINEAR_PARAMS``).
     iteration_limit
         SMO iterations per pair before the pair is solved as a QP.
-    **params
-        ``SVC`` parameters; only those in ``LINEAR_PARAMS`` are accepted.
     """
 
-    def __init__(self, iteration_limit: int = ITERATION_LIMIT, **params: Any) -> None:
-        unknown = set(params) - LINEAR_PARAMS
-        if unknown:
-            raise ValueError(f"CappedLinearSVC takes {sorted(LINEAR_PARAMS)}, not {unknown}")
+    def __init__(
+        self,
+        C: float = 1.0,  # noqa: N803 - SVC's name
+        shrinking: bool = True,
+        tol: float = 1e-3,
+        cache_size: float = 200,
+        iteration_limit: int = ITERATION_LIMIT,
+    ) -> None:
+        self.C = C
+        self.shrinking = shrinking
+        self.tol = tol
+        self.cache_size = cache_size
         self.iteration_limit = iteration_limit
-        self.params = params
 
     def fit(self, kernel: np.ndarray, labels: np.ndarray, features: np.ndarray) -> CappedLinearSVC:
         """Fit on ``kernel`` (= features @ features.T) and ``labels``."""
         self.svc_ = SVC(
             kernel="precomputed",
+            C=self.C,
+            shrinking=self.shrinking,
+            tol=self.tol,
+            cache_size=self.cache_size,
             max_iter=self.iteration_limit,
             decision_function_shape="ovo",
-            **self.params,
         )
         with warnings.catch_warnings():
             # stopping at the limit is expected: those pairs are solved as QPs below
@@ -227,9 +237,7 @@ class CappedLinearSVC:
             i, j = self.pairs_[pair]
             rows = np.flatnonzero((labels == self.classes_[i]) | (labels == self.classes_[j]))
             signs = np.where(labels[rows] == self.classes_[i], 1.0, -1.0)
-            dual_coef, intercept = solve_linear_svm(
-                features[rows], signs, float(self.params.get("C", 1.0))
-            )
+            dual_coef, intercept = solve_linear_svm(features[rows], signs, float(self.C))
             self.solved_as_qp_[int(pair)] = (rows, dual_coef, intercept)
         return self
 

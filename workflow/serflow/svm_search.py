@@ -178,16 +178,20 @@ class PrecomputedSVMSearch(CachedGridSearch):
 
     prefer = "threads"
 
-    def __init__(self, points: list[dict[str, Any]], **options) -> None:
-        if not points:
+    def check_points(self) -> None:
+        if not self.points:
             raise ValueError("the SVM grid has no point")
-        if not supports(points):
+        if not supports(self.points):
             raise ValueError(
-                f"the SVM grid {points} has a point that precomputed kernels cannot reproduce; "
-                "use GridSearchCV for it"
+                f"the SVM grid {self.points} has a point that precomputed kernels cannot "
+                "reproduce; use GridSearchCV for it"
             )
-        super().__init__(points, **options)
-        self._fits = [split_point(point) for point in self.points]
+
+    def fit(self, features: np.ndarray, labels: np.ndarray) -> PrecomputedSVMSearch:
+        """Cross-validate every point on kernels from one Gram matrix, then refit the best."""
+        self.check_points()
+        self.kernel_fits_ = [split_point(point) for point in self.points]
+        return super().fit(features, labels)
 
     def identity(self) -> str:
         return (
@@ -202,7 +206,7 @@ class PrecomputedSVMSearch(CachedGridSearch):
 
     def groups(self, n_features: int) -> list[Group]:
         by_kernel: dict[KernelSpec, list[int]] = {}
-        for index, (spec, _) in enumerate(self._fits):
+        for index, (spec, _) in enumerate(self.kernel_fits_):
             by_kernel.setdefault(spec, []).append(index)
         return [Group(tuple(members)) for members in by_kernel.values()]
 
@@ -215,7 +219,7 @@ class PrecomputedSVMSearch(CachedGridSearch):
     ) -> list[Record]:
         gram, norms = shared
         train, test = fold
-        spec = self._fits[group.candidates[0]][0]
+        spec = self.kernel_fits_[group.candidates[0]][0]
         start = time.perf_counter()
         gamma = spec.gamma_for(x[train]) if spec.gamma is not None else 0.0
         train_kernel = kernel_from_gram(
@@ -224,7 +228,7 @@ class PrecomputedSVMSearch(CachedGridSearch):
         test_kernel = kernel_from_gram(
             spec, gram[np.ix_(test, train)], norms[test], norms[train], gamma
         )
-        distinct = list(dict.fromkeys(self._fits[index][1] for index in group.candidates))
+        distinct = list(dict.fromkeys(self.kernel_fits_[index][1] for index in group.candidates))
         kernel_seconds = (time.perf_counter() - start) / len(distinct)
         by_params: dict[tuple, Record] = {}
         for params in distinct:
@@ -237,11 +241,11 @@ class PrecomputedSVMSearch(CachedGridSearch):
                 fitted - start + kernel_seconds,
                 time.perf_counter() - fitted,
             )
-        return [by_params[self._fits[index][1]] for index in group.candidates]
+        return [by_params[self.kernel_fits_[index][1]] for index in group.candidates]
 
     def refit(self, index: int, shared: Any, x: np.ndarray, y: np.ndarray) -> SVC:
         gram, norms = shared
-        self._spec, params = self._fits[index]
+        self._spec, params = self.kernel_fits_[index]
         self._train, self._train_norms = x, norms
         self._gamma = self._spec.gamma_for(x) if self._spec.gamma is not None else 0.0
         kernel = kernel_from_gram(self._spec, gram, norms, norms, self._gamma)

@@ -1,0 +1,69 @@
+"""Rule results_matrix_folds: the results matrix of a multi-fold scheme (repeated_holdout, loso):
+mean ± sd of the test UAR over the outer folds with a bootstrap interval, UAR per fold, per-class
+recall, paired feature-set comparison and confusion matrices."""
+
+from serflow.logs import log_to_file
+from serflow.plots import plot_heatmap, plot_uar_per_fold
+from serflow.results_matrix import (
+    build_fold_matrix,
+    fold_uar_table,
+    matrix_markdown,
+    summarise_folds,
+)
+from serflow.scheme_outputs import read_fold_results, write_scheme_outputs
+from serflow.split import SCHEME_NAMES
+from serflow.tables import write_csv, write_text
+
+log = log_to_file(snakemake.log[0])
+params = snakemake.params
+feature_sets, classifiers = params.feature_sets, params.classifiers
+dataset, scheme = snakemake.wildcards.dataset, snakemake.wildcards.scheme
+scores, pooled = read_fold_results(snakemake.input.scores, snakemake.input.predictions)
+described = f"{SCHEME_NAMES[scheme]} ({scheme}, {pooled['fold'].nunique()} outer folds)"
+
+folds = fold_uar_table(scores)
+summary = summarise_folds(
+    folds,
+    pooled,
+    feature_sets,
+    classifiers,
+    confidence=params.confidence,
+    resamples=params.bootstrap_resamples,
+    seed=params.seed,
+)
+means, texts = build_fold_matrix(summary, feature_sets, classifiers)
+level = f"{100 * params.confidence:g}%"
+caption = (
+    f"Test UAR (%) on {dataset}, {described}: mean ± sd over the folds "
+    f"[{level} interval of the mean: percentile bootstrap over the folds, "
+    f"{params.bootstrap_resamples} resamples, seed {params.seed}]"
+)
+log.info("%s\n%s", caption, texts.to_string())
+write_csv(texts, snakemake.output.csv)
+write_text(matrix_markdown(texts, caption), snakemake.output.markdown)
+plot_heatmap(
+    means,
+    f"serflow: test UAR (%) on {dataset}, {scheme}: mean ± sd [{level} CI]",
+    snakemake.output.heatmap,
+    labels=texts.map(lambda text: text.replace(" [", "\n[")),
+)
+write_csv(summary, snakemake.output.summary, index=False, float_format="%.2f")
+write_csv(folds, snakemake.output.folds, index=False, float_format="%.2f")
+plot_uar_per_fold(
+    folds,
+    feature_sets,
+    classifiers,
+    f"Test UAR per outer fold on {dataset}\n{described}",
+    snakemake.output.folds_plot,
+    chance=100 / pooled["emotion"].nunique(),
+)
+write_scheme_outputs(
+    pooled,
+    feature_sets,
+    classifiers,
+    output=snakemake.output,
+    params=params,
+    config=snakemake.config,
+    heading=f"{dataset}, {described}",
+    log=log,
+)
