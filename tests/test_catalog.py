@@ -191,3 +191,13 @@ def test_the_schema_holds_every_default_and_config_yaml_only_selects_the_corpus(
         if "default" not in spec and key not in schema["required"]
     ]
     assert no_default == []
+
+
+def test_the_schema_names_the_schemes_and_feature_sets_the_library_defines():
+    from serflow.feature_sets import FEATURE_SETS
+    from serflow.fold_ids import SCHEME_NAMES
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    properties = schema["properties"]
+    assert properties["evaluation"]["properties"]["scheme"]["enum"] == list(SCHEME_NAMES)
+    assert set(properties["feature_sets"]["default"]) <= set(FEATURE_SETS)

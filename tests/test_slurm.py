@@ -134,7 +134,7 @@ rule total:
 def test_tiny_workflow_runs_through_sbatch(slurm, tmp_path):
     threads = min(2, os.cpu_count() or 1)
     (tmp_path / "Snakefile").write_text(TINY_SNAKEFILE.format(threads=threads))
-    # From the repository root, like a user: workflow/profiles/default is applied as workflow profile.
+    # From the repository root, like a user.
     args = ["--profile", str(SLURM_PROFILE), *FAST_POLLING]
     args += ["--snakefile", str(tmp_path / "Snakefile"), "--directory", str(tmp_path)]
     result = run_snakemake(args, cwd=REPO, env=slurm.env)

@@ -222,7 +222,9 @@ def test_linear_pairs_over_the_limit_go_through_the_qp_in_the_search(monkeypatch
             fitted.append(super().fit(kernel, labels, features))
             return fitted[-1]
 
-    monkeypatch.setattr(serflow.svm_search, "CappedLinearSVC", functools.partial(Capped, iteration_limit=5))
+    monkeypatch.setattr(
+        serflow.svm_search, "CappedLinearSVC", functools.partial(Capped, iteration_limit=5)
+    )
     x_train, y_train, x_test, _ = problem(seed=6)
     points, _ = expand_grid("svm", {"C": [0.1, 10.0], "kernel": ["linear"]})
     ours = tune("svm", points, x_train, y_train, n_jobs=2)

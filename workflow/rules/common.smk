@@ -25,7 +25,7 @@ if Path(SERFLOW_LIBRARY, "serflow", "__init__.py").is_file():
 
 
 from serflow import feature_sets as registry
-from serflow.fold_ids import FOLD_ID_PATTERN, repeat_fold_ids
+from serflow.fold_ids import FOLD_ID_PATTERN, MULTI_FOLD_SCHEMES, repeat_fold_ids
 
 # Fills in every default (the schema is the one place they are written), also under module use.
 validate(config, schema="../schemas/config.schema.yaml")
@@ -180,7 +180,6 @@ def byols_shards(wildcards):
 # --- evaluation schemes (the outer folds) and the results of each -------------------------------
 
 EVALUATION = config["evaluation"]
-MULTI_FOLD_SCHEMES = ["repeated_holdout", "loso"]
 
 
 def fold_split_settings(wildcards):

@@ -1,9 +1,18 @@
-"""The ids of outer evaluation folds: the one place their format is written.
+"""The evaluation schemes and the ids of their outer folds: the one place they are written.
 
 Standard library only, so that the workflow can import it when it is parsed.
 """
 
 from __future__ import annotations
+
+#: The outer evaluation schemes (evaluation.scheme), each with its name in captions; every
+#: scheme but holdout has several outer folds.
+SCHEME_NAMES = {
+    "holdout": "one speaker hold-out",
+    "repeated_holdout": "repeated speaker hold-out",
+    "loso": "leave one speaker out",
+}
+MULTI_FOLD_SCHEMES = [scheme for scheme in SCHEME_NAMES if scheme != "holdout"]
 
 #: The fold id of the single hold-out split.
 HOLDOUT_FOLD_ID = "holdout"

@@ -10,14 +10,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from serflow.emodb import EMOTIONS
-from serflow.fold_ids import HOLDOUT_FOLD_ID, repeat_fold_ids, speaker_fold_id
-
-#: The outer evaluation schemes, each with its name in captions.
-SCHEME_NAMES = {
-    "holdout": "one speaker hold-out",
-    "repeated_holdout": "repeated speaker hold-out",
-    "loso": "leave one speaker out",
-}
+from serflow.fold_ids import HOLDOUT_FOLD_ID, SCHEME_NAMES, repeat_fold_ids, speaker_fold_id
 
 
 class SplitError(ValueError):
