@@ -58,7 +58,8 @@ def _ravdess_name(speaker: int, emotion: str, k: int) -> str:
     code = _own_code(ravdess.LABELS, emotion)
     intensity = "01" if emotion == "neutral" else f"{k % 2 + 1:02d}"
     statement, repetition = f"{k // 2 % 2 + 1:02d}", f"{k // 4 % 2 + 1:02d}"
-    return f"Actor_{speaker:02d}/03-01-{code}-{intensity}-{statement}-{repetition}-{speaker:02d}.wav"
+    name = f"03-01-{code}-{intensity}-{statement}-{repetition}-{speaker:02d}.wav"
+    return f"Actor_{speaker:02d}/{name}"
 
 
 def _cremad_name(speaker: int, emotion: str, k: int) -> str:
