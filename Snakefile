@@ -15,9 +15,11 @@ include: "workflow/rules/features.smk"
 include: "workflow/rules/byols.smk"
 include: "workflow/rules/classification.smk"
 include: "workflow/rules/results.smk"
+include: "workflow/rules/models.smk"
 
 
 rule all:
     default_target: True
     input:
         final_outputs(),
+        model_targets(),
