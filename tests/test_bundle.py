@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
 import pytest
 
-from conftest import gaussian_problem
 from serflow.bundle import (
     BundleError,
     load_bundle,
@@ -18,6 +18,8 @@ from serflow.bundle import (
 from serflow.classifiers import tune
 from serflow.grids import expand_grid
 from serflow.kernel_svm import KernelSVM, one_vs_rest_scores
+
+from conftest import gaussian_problem
 
 GRIDS = {
     "lr": [{"C": [0.01, 1.0], "solver": ["lbfgs", "newton-cg"]}],
@@ -104,7 +106,7 @@ def test_damaged_or_foreign_bundles_are_refused_naming_the_file(tmp_path):
 
     # a file whose digest was updated but is not a skops archive at all
     model_path.write_bytes(b"not a zip")
-    manifest["model_sha256"] = __import__("hashlib").sha256(b"not a zip").hexdigest()
+    manifest["model_sha256"] = hashlib.sha256(b"not a zip").hexdigest()
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(BundleError, match=rf"{model_path} cannot be loaded"):
         load_bundle(folder)

@@ -231,4 +231,3 @@ def load_bundle(folder: str | Path) -> Bundle:
         training_mean=np.asarray(payload["training_mean"]),
         training_std=np.asarray(payload["training_std"]),
     )
-
