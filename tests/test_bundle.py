@@ -117,3 +117,23 @@ def test_damaged_or_foreign_bundles_are_refused_naming_the_file(tmp_path):
 
     with pytest.raises(BundleError, match="does not exist"):
         load_bundle(tmp_path / "nowhere")
+
+
+def test_same_model_gives_a_byte_identical_bundle(tmp_path):
+    """skops names array files by object id and stamps the time: both are made canonical."""
+    x_train, y_train, x_test, _ = gaussian_problem(12, 0.5)
+    mean, std = training_statistics(x_train)
+    names = [f"f{i}" for i in range(12)]
+    digests = []
+    for name in ["first", "second"]:
+        # a model fitted anew: other objects, other ids
+        model = KernelSVM({"kernel": "linear", "C": 1.0}).fit(x_train, y_train)
+        save_bundle(tmp_path / name, model, names, mean, std, {"feature_set": "egemaps"})
+        digests.append((tmp_path / name / "model.skops").read_bytes())
+    assert digests[0] == digests[1]
+    assert (tmp_path / "first/manifest.json").read_text() == (
+        tmp_path / "second/manifest.json"
+    ).read_text()
+    np.testing.assert_array_equal(
+        load_bundle(tmp_path / "second").predict(x_test), model.predict(x_test)
+    )

@@ -247,3 +247,32 @@ def test_predict_rule_writes_the_same_predictions(exported, tmp_path):
     )
     assert [Path(f).stem for f in table["file"]] == benchmark["utterance"].tolist()
     assert table["predicted"].tolist() == benchmark["predicted"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"export": {"models": [{"feature_set": "compare", "classifier": "rf"}]}},
+            "export.models names (compare, rf), which the benchmark does not run",
+        ),
+        (
+            {
+                "export": {"models": [{"feature_set": "egemaps", "classifier": "lr"}]},
+                "predict": {"input": "/nowhere/recordings"},
+            },
+            "predict.input '/nowhere/recordings' does not exist",
+        ),
+        ({"predict": {"input": "."}}, "predict.input is set but export.models is empty"),
+        (
+            {"export": {"models": [{"feature_set": "egemaps", "classifer": "lr"}]}},
+            "classifer",
+        ),
+    ],
+)
+def test_bad_export_settings_stop_the_run_before_any_job(tmp_path, settings, message):
+    config = demo_config(feature_sets=["egemaps"], classifiers=["lr", "svm"], **settings)
+    write_config(tmp_path, config)
+    result = run_snakemake(tmp_path, "-n", check=False)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr

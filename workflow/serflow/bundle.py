@@ -15,7 +15,10 @@ operations the search's refit uses, so that it predicts exactly what the benchma
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +98,51 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def canonical_skops(data: bytes) -> bytes:
+    """skops' archive ``data`` made byte-identical for identical content.
+
+    skops names the archive's array files and tags its schema nodes with ``id()`` of the objects
+    (memory addresses, different in every process) and stamps the files with the current time.
+    Here ids and file names are numbered in schema order (equal ids stay equal, so shared
+    objects stay shared) and every file gets the same time stamp.
+    """
+    ids: dict[int, int] = {}
+    files: dict[str, str] = {}
+
+    def renumber(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "__id__" and isinstance(value, int):
+                    out[key] = ids.setdefault(value, len(ids) + 1)
+                elif key == "file" and isinstance(value, str) and re.fullmatch(r"\d+\.\w+", value):
+                    suffix = value.split(".", 1)[1]
+                    out[key] = files.setdefault(value, f"{len(files) + 1:06d}.{suffix}")
+                else:
+                    out[key] = renumber(value)
+            return out
+        if isinstance(node, list):
+            return [renumber(value) for value in node]
+        return node
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        schema = renumber(json.loads(archive.read("schema.json")))
+        members = {info.filename: info for info in archive.infolist()}
+        unknown = set(members) - set(files) - {"schema.json"}
+        if unknown:
+            raise ValueError(f"skops archive has files its schema does not name: {sorted(unknown)}")
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as canonical:
+            entries = [("schema.json", "schema.json", json.dumps(schema, indent=2).encode())]
+            entries += [(old, new, archive.read(old)) for old, new in files.items()]
+            for old, new, content in entries:
+                info = zipfile.ZipInfo(new, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = members[old].compress_type
+                info.external_attr = members[old].external_attr
+                canonical.writestr(info, content)
+    return out.getvalue()
+
+
 def save_bundle(
     folder: str | Path,
     estimator: BaseEstimator,
@@ -118,7 +166,8 @@ def save_bundle(
         "training_std": np.asarray(training_std, dtype=np.float64),
     }
     model_path = folder / MODEL_FILE
-    atomic_write(model_path, lambda temp: skops.io.dump(payload, temp))
+    data = canonical_skops(skops.io.dumps(payload))
+    atomic_write(model_path, lambda temp: Path(temp).write_bytes(data))
     full = {
         "bundle_format": BUNDLE_FORMAT,
         "serflow_version": serflow.__version__,
