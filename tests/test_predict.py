@@ -132,6 +132,7 @@ def test_cli_on_mixed_rates_and_channels_with_an_unreadable_file(exported, tmp_p
             sf.write(folder / "d_same_as_a_stereo.wav", stereo, rate, subtype="FLOAT")
         expected.setdefault("a", samples)
     (folder / "e_broken.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk that is no audio")
+    sf.write(folder / "f_tiny.wav", expected["a"][:50], 16000, subtype="FLOAT")  # 3 ms
     (folder / "notes.txt").write_text("not a recording; ignored")
     out = tmp_path / "out.csv"
     bundle = exported / "results/demo/models/egemaps/lr"
@@ -144,9 +145,10 @@ def test_cli_on_mixed_rates_and_channels_with_an_unreadable_file(exported, tmp_p
         "c_8k.flac",
         "d_same_as_a_stereo.wav",
         "e_broken.wav",
+        "f_tiny.wav",
     ]
     labels = json.loads((bundle / "manifest.json").read_text())["labels"]
-    readable, broken = table.iloc[:4], table.iloc[4]
+    readable, broken, tiny = table.iloc[:4], table.iloc[4], table.iloc[5]
     assert set(readable["predicted"]) <= set(labels) and (readable["error"] == "").all()
     assert (readable["normalisation"] == "training").all()
     probabilities = readable[[f"probability_{label}" for label in labels]].to_numpy(float)
@@ -156,9 +158,11 @@ def test_cli_on_mixed_rates_and_channels_with_an_unreadable_file(exported, tmp_p
     assert broken["predicted"] == "" and broken["error"] != ""
     assert np.isnan(broken[[f"probability_{label}" for label in labels]].to_numpy(float)).all()
     assert "e_broken.wav not predicted" in result.stderr
+    # decodable but too short for openSMILE's features: listed, not predicted
+    assert tiny["predicted"] == "" and "no value for some features" in tiny["error"]
     assert "training data's statistics" in result.stderr and "no speaker given" in result.stderr
     assert "decode" in result.stderr  # the progress bar
-    assert "4 of 5 recording(s) predicted" in result.stderr
+    assert "4 of 6 recording(s) predicted" in result.stderr
 
 
 def test_csv_input_with_too_few_recordings_per_speaker_falls_back(exported, tmp_path):

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: File name endings taken as audio when a folder is given (any that libsndfile decodes).
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au"}
+#: BYOL-S' front end needs clips longer than this (see serflow.byols.embed.embed_clips).
+MIN_BYOLS_SAMPLES = 512
 #: Utterances a speaker needs for per-speaker normalisation, unless the bundle says otherwise.
 DEFAULT_MIN_UTTERANCES = 10
 
@@ -244,24 +246,23 @@ def predict_recordings(
     """
     settings = settings or Settings()
     checkpoint = check_extractor(bundle, settings.checkpoint)
-    minimum = settings.min_utterances or bundle.manifest["normalisation"]["min_utterances"]
+    minimum = settings.min_utterances
+    if minimum is None:
+        minimum = bundle.manifest["normalisation"]["min_utterances"]
     audio = bundle.manifest["audio"]
     inputs = inputs.reset_index(drop=True)
     if inputs["file"].duplicated().any():
         twice = sorted(set(inputs.loc[inputs["file"].duplicated(), "file"]))[:5]
         raise InputError(f"the input lists file(s) {twice} more than once")
     clips, errors = decode(inputs["file"].tolist(), audio["sample_rate"], audio["resampler"])
-    for file, error in errors.items():
-        log.warning("%s not predicted: %s", file, error)
-    readable = inputs[inputs["file"].isin(clips)].reset_index(drop=True)
-    kind = bundle.manifest["scores"]
-    score_columns = [f"{kind}_{label}" for label in bundle.labels]
-    out = inputs.assign(predicted="", normalisation="", error=inputs["file"].map(errors))
-    out["error"] = out["error"].fillna("")
-    for column in score_columns:
-        out[column] = np.nan
-    if len(readable):
-        keys = readable["file"].tolist()
+    if bundle.manifest["extractor"]["name"] == "byols":
+        for file in [file for file, clip in clips.items() if len(clip) <= MIN_BYOLS_SAMPLES]:
+            errors[file] = f"shorter than BYOL-S needs ({MIN_BYOLS_SAMPLES + 1} samples at 16 kHz)"
+            del clips[file]
+    keys = [file for file in inputs["file"] if file in clips]
+    score_columns = [f"{bundle.manifest['scores']}_{label}" for label in bundle.labels]
+    table = pd.DataFrame(columns=["utterance", "predicted", "normalisation", *score_columns])
+    if keys:
         raw = extract_features(
             bundle,
             keys,
@@ -270,11 +271,24 @@ def predict_recordings(
             checkpoint=checkpoint,
             device=settings.device,
         )
-        normalised, how = normalise(bundle, raw, readable["speaker"], minimum)
-        values = normalised.iloc[:, 1:].to_numpy(dtype=np.float32)
-        rows = np.flatnonzero(out["file"].isin(clips).to_numpy())
-        out.loc[rows, "predicted"] = bundle.predict(values)
-        out.loc[rows, "normalisation"] = how.to_numpy()
-        out.loc[rows, score_columns] = bundle.class_scores(values)
-    out["speaker"] = out["speaker"].fillna("")
-    return out[["file", "speaker", "predicted", "normalisation", "error", *score_columns]]
+        # openSMILE fills a recording too short for a feature with NaN; it cannot be classified
+        finite = np.isfinite(raw.iloc[:, 1:].to_numpy()).all(axis=1)
+        for key in raw.loc[~finite, "utterance"]:
+            errors[key] = "the extractor gave no value for some features (recording too short?)"
+        raw = raw[finite].reset_index(drop=True)
+        speakers = raw["utterance"].map(inputs.set_index("file")["speaker"])
+        if len(raw):
+            normalised, how = normalise(bundle, raw, speakers, minimum)
+            values = normalised.iloc[:, 1:].to_numpy(dtype=np.float32)
+            table = pd.DataFrame(bundle.class_scores(values), columns=score_columns)
+            table.insert(0, "utterance", raw["utterance"].to_numpy())
+            table.insert(1, "predicted", bundle.predict(values))
+            table.insert(2, "normalisation", how.to_numpy())
+    for file, error in errors.items():
+        log.warning("%s not predicted: %s", file, error)
+    out = inputs.merge(table, left_on="file", right_on="utterance", how="left")
+    out = out.reindex(columns=["file", "speaker", "predicted", "normalisation", *score_columns])
+    out.insert(4, "error", out["file"].map(errors).fillna(""))
+    text = ["speaker", "predicted", "normalisation"]
+    out[text] = out[text].astype(object).fillna("")
+    return out
