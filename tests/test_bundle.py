@@ -7,9 +7,12 @@ import json
 
 import numpy as np
 import pytest
+import skops.io
 
 from serflow.bundle import (
+    TRUSTED_TYPES,
     BundleError,
+    canonical_skops,
     load_bundle,
     refit_best,
     save_bundle,
@@ -18,6 +21,7 @@ from serflow.bundle import (
 from serflow.classifiers import tune
 from serflow.grids import expand_grid
 from serflow.kernel_svm import KernelSVM, one_vs_rest_scores
+from serflow.linear_svm import CappedLinearSVC
 
 from conftest import gaussian_problem
 
@@ -137,3 +141,17 @@ def test_same_model_gives_a_byte_identical_bundle(tmp_path):
     np.testing.assert_array_equal(
         load_bundle(tmp_path / "second").predict(x_test), model.predict(x_test)
     )
+
+
+def test_linear_pairs_solved_as_qps_survive_the_bundle_format():
+    """CappedLinearSVC keeps the QP solutions of stalled class pairs: skops must keep them."""
+    x_train, y_train, x_test, _ = gaussian_problem(10, 0.3)
+    x_train, x_test = x_train.astype(np.float64), x_test.astype(np.float64)
+    model = CappedLinearSVC(iteration_limit=3, C=100.0).fit(x_train @ x_train.T, y_train, x_train)
+    assert len(model.solved_as_qp_) == 6  # every pair stopped at 3 SMO iterations
+    data = canonical_skops(skops.io.dumps(model))
+    assert skops.io.get_untrusted_types(data=data) == ["serflow.linear_svm.CappedLinearSVC"]
+    loaded = skops.io.loads(data, trusted=TRUSTED_TYPES)
+    kernel = x_test @ x_train.T
+    np.testing.assert_array_equal(loaded.decision_values(kernel), model.decision_values(kernel))
+    np.testing.assert_array_equal(loaded.predict(kernel), model.predict(kernel))
