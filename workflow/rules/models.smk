@@ -43,5 +43,6 @@ rule predict_emotions:
         runtime=60,
     params:
         min_utterances=config["export"]["min_utterances"],
+        device=config["byols"]["device"],
     script:
         "../scripts/predict_emotions.py"

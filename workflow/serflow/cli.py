@@ -40,7 +40,9 @@ def parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("--workers", type=int, default=1, help="feature extraction processes")
     predict.add_argument("--checkpoint", help="local BYOL-S checkpoint (BYOL-S bundles)")
-    predict.add_argument("--device", default="cpu", help="torch device for BYOL-S (cpu, cuda)")
+    predict.add_argument(
+        "--device", default="auto", help="torch device for BYOL-S: auto (a GPU if any), cpu, cuda"
+    )
     return main
 
 

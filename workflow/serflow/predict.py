@@ -156,7 +156,7 @@ def extract_features(
     *,
     workers: int = 1,
     checkpoint: str | None = None,
-    device: str = "cpu",
+    device: str = "auto",
 ) -> pd.DataFrame:
     """The bundle's raw feature table of ``clips`` (``utterance`` = key), as the workflow makes
     it, columns checked against the bundle's."""
@@ -232,7 +232,7 @@ class Settings:
     min_utterances: int | None = None
     workers: int = 1
     checkpoint: str | None = None
-    device: str = "cpu"
+    device: str = "auto"
 
 
 def predict_recordings(
