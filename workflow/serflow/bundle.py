@@ -3,7 +3,7 @@
 A bundle is a folder of two files:
 
 * ``model.skops``: the classifier and the training rows' feature statistics, in skops' format,
-  which, unlike pickle, runs no code on loading and loads only types that are trusted;
+  which, unlike pickle, runs no code from the file and loads only types that are trusted;
 * ``manifest.json``: what a user (or :mod:`serflow.predict`) needs to know to apply it, readable:
   labels, feature set and extractor settings, normalisation, training speakers, serflow version,
   config digest, grid point, and the SHA-256 of ``model.skops`` (a damaged file is detected).
