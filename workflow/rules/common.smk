@@ -273,11 +273,21 @@ def evaluation_targets():
     return expand(files, dataset=DATASET)
 
 
+def config_sha256():
+    """The digest of the settings that results depend on: the config without thread counts
+    (which change no result) and without the export and predict settings (which only add
+    model bundles and their predictions). Results and bundles record it."""
+    settings = {
+        key: value
+        for key, value in config.items()
+        if key not in ("threads", "export", "predict")
+    }
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
 def results_params():
-    """What the results rules read from config. They also write the config (without thread
-    counts) next to the results: its digest makes them rerun when it changes."""
-    settings = {key: value for key, value in config.items() if key != "threads"}
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+    """What the results rules read from config. They also write the config next to the
+    results: its digest makes them rerun when it changes."""
     return {
         "feature_sets": FEATURE_SETS,
         "classifiers": CLASSIFIERS,
@@ -285,5 +295,70 @@ def results_params():
         "bootstrap_resamples": EVALUATION["bootstrap_resamples"],
         "permutations": EVALUATION["permutations"],
         "seed": EVALUATION["seed"],
-        "config_sha256": digest,
+        "config_sha256": config_sha256(),
     }
+
+
+# --- trained model bundles (export.models) and their predictions (predict.input) --------------
+
+EXPORTED_MODELS = [
+    (m["feature_set"], m["classifier"]) for m in config["export"]["models"]
+]
+for feature_set, classifier in EXPORTED_MODELS:
+    if feature_set not in FEATURE_SETS or classifier not in CLASSIFIERS:
+        raise WorkflowError(
+            f"export.models names ({feature_set}, {classifier}), which the benchmark does not "
+            f"run: choose a feature set of feature_sets {FEATURE_SETS} and a classifier of "
+            f"classifiers {CLASSIFIERS}"
+        )
+if config["predict"]["input"]:
+    if not EXPORTED_MODELS:
+        raise WorkflowError(
+            "predict.input is set but export.models is empty: name the model(s) to predict with"
+        )
+    if not Path(config["predict"]["input"]).exists():
+        raise WorkflowError(
+            f"predict.input {config['predict']['input']!r} does not exist: give an audio file, a "
+            "folder of them (sub-folders: one per speaker) or a CSV with a 'file' column"
+        )
+
+
+def model_targets():
+    """The bundle of every exported model and, with predict.input, its predictions."""
+    files = []
+    for feature_set, classifier in EXPORTED_MODELS:
+        folder = f"results/{DATASET}/models/{feature_set}/{classifier}"
+        files += [f"{folder}/model.skops", f"{folder}/manifest.json"]
+        if config["predict"]["input"]:
+            files.append(
+                f"results/{DATASET}/predictions/{feature_set}/{classifier}.csv"
+            )
+    return files
+
+
+def export_model_input(wildcards):
+    """The hold-out tuning's best point, the training rows' features (raw and normalised),
+    and for BYOL-S the log-mel statistics and checkpoint that the extractor needs."""
+    folder = f"results/{wildcards.dataset}"
+    inputs = {
+        "best_params": f"{folder}/classification/{wildcards.feature_set}/{wildcards.classifier}/best_params.json",
+        "features": f"{folder}/features/{wildcards.feature_set}.normalised.parquet",
+        "raw_features": f"{folder}/features/{wildcards.feature_set}.parquet",
+        "metadata": f"{folder}/metadata.parquet",
+        "split": f"{folder}/split.json",
+    }
+    if wildcards.feature_set in BYOLS_FEATURE_SETS:
+        inputs["logmel_stats"] = f"{folder}/features/byols_logmel_stats.json"
+        inputs["checkpoint"] = byols_checkpoint(wildcards)
+    return inputs
+
+
+def extractor_settings(wildcards):
+    """The feature extractor's settings that a bundle records (openSMILE has none to set)."""
+    if wildcards.feature_set in BYOLS_FEATURE_SETS:
+        return {
+            "name": "byols",
+            "max_batch_frames": config["byols"]["max_batch_frames"],
+            "stats_speakers": config["byols"]["stats_speakers"],
+        }
+    return {"name": "opensmile"}

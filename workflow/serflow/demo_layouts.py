@@ -234,9 +234,7 @@ def _write_audformat(root: Path, clips: list[Clip]) -> None:
     db = audformat.Database(name="serflow_demo", source="synthetic", usage="research")
     speakers = sorted({clip.speaker for clip in clips})
     db.schemes["speaker"] = audformat.Scheme(
-        labels={
-            f"spk{s}": {"gender": "female" if int(s) % 2 == 0 else "male"} for s in speakers
-        }
+        labels={f"spk{s}": {"gender": "female" if int(s) % 2 == 0 else "male"} for s in speakers}
     )
     db.schemes["emotion"] = audformat.Scheme(labels=sorted({clip.emotion for clip in clips}))
     db.splits["train"] = audformat.Split(type=audformat.define.SplitType.TRAIN)

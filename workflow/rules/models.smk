@@ -1,0 +1,49 @@
+# Trained model bundles of the (feature set, classifier) pairs under export.models, and their
+# predictions for the recordings at predict.input (see README.md, "Use a trained model").
+
+
+rule export_model:
+    input:
+        unpack(export_model_input),
+    output:
+        model="results/{dataset}/models/{feature_set}/{classifier}/model.skops",
+        manifest="results/{dataset}/models/{feature_set}/{classifier}/manifest.json",
+    log:
+        "logs/{dataset}/export_model/{feature_set}/{classifier}.log",
+    conda:
+        "../envs/models.yaml"
+    threads: 1
+    resources:
+        mem_mb=feature_table_mem_mb,
+        runtime=60,
+    params:
+        grid=classifier_grid,
+        seed=config["seed"],
+        audio=config["audio"],
+        extractor=extractor_settings,
+        min_utterances=config["export"]["min_utterances"],
+        config_sha256=config_sha256(),
+    script:
+        "../scripts/export_model.py"
+
+
+rule predict_emotions:
+    input:
+        model="results/{dataset}/models/{feature_set}/{classifier}/model.skops",
+        manifest="results/{dataset}/models/{feature_set}/{classifier}/manifest.json",
+        recordings=config["predict"]["input"] or [],
+    output:
+        predictions="results/{dataset}/predictions/{feature_set}/{classifier}.csv",
+    log:
+        "logs/{dataset}/predict_emotions/{feature_set}/{classifier}.log",
+    conda:
+        "../envs/models.yaml"
+    threads: config["threads"]["extract"]
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        min_utterances=config["export"]["min_utterances"],
+        device=config["byols"]["device"],
+    script:
+        "../scripts/predict_emotions.py"

@@ -1,0 +1,90 @@
+"""Rule export_model: the benchmark's best model of one (feature set, classifier), refitted on the
+hold-out split's training speakers and saved as a bundle for `serflow predict`."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from serflow.bundle import file_sha256, refit_best, save_bundle, training_statistics
+from serflow.experiment import labelled_rows
+from serflow.logs import log_to_file
+from serflow.tables import read_parquet
+
+log = log_to_file(snakemake.log[0])
+feature_set, classifier = snakemake.wildcards.feature_set, snakemake.wildcards.classifier
+with open(snakemake.input.split) as stream:
+    (fold,) = json.load(stream)["folds"]
+with open(snakemake.input.best_params) as stream:
+    best_params = json.load(stream)["best_params"]
+metadata = read_parquet(snakemake.input.metadata, columns=["utterance", "speaker", "emotion"])
+speakers = fold["train_speakers"]
+# the rows tune_classifier trained on, in its order
+x_train, y_train, train_ids = labelled_rows(
+    read_parquet(snakemake.input.features), metadata, speakers
+)
+estimator = refit_best(
+    classifier, snakemake.params.grid, best_params, x_train, y_train, snakemake.params.seed
+)
+raw = read_parquet(snakemake.input.raw_features)
+raw_train = raw[raw["utterance"].isin(train_ids["utterance"])].sort_values("utterance")
+mean, std = training_statistics(raw_train.drop(columns="utterance").to_numpy())
+
+extractor = dict(snakemake.params.extractor)
+if extractor["name"] == "opensmile":
+    import opensmile
+
+    from serflow.opensmile_features import OPENSMILE_FEATURE_SETS
+
+    extractor["opensmile_feature_set"] = OPENSMILE_FEATURE_SETS[feature_set].value.split("/")[-1]
+    extractor["opensmile_version"] = opensmile.__version__
+else:
+    import torch
+
+    extractor["torch_version"] = torch.__version__
+    with open(snakemake.input.logmel_stats) as stream:
+        extractor["logmel_stats"] = json.load(stream)
+    extractor["checkpoint"] = {
+        "path": str(Path(snakemake.input.checkpoint).resolve()),
+        "sha256": file_sha256(snakemake.input.checkpoint),
+    }
+per_speaker = train_ids.groupby("speaker")["utterance"].count()
+manifest = save_bundle(
+    Path(snakemake.output.manifest).parent,
+    estimator,
+    list(raw.columns[1:]),
+    mean,
+    std,
+    {
+        "dataset": snakemake.wildcards.dataset,
+        "feature_set": feature_set,
+        "classifier": classifier,
+        "best_params": best_params,
+        "seed": snakemake.params.seed,
+        "audio": snakemake.params.audio,
+        "extractor": extractor,
+        "normalisation": {
+            "trained_with": "per_speaker",
+            "min_utterances": snakemake.params.min_utterances,
+            "fallback": "training_statistics",
+            "training_utterances_per_speaker": {
+                str(speaker): int(count) for speaker, count in per_speaker.items()
+            },
+        },
+        "training_speakers": [str(speaker) for speaker in speakers],
+        "test_speakers": [str(speaker) for speaker in fold["test_speakers"]],
+        "n_training_utterances": len(train_ids),
+        "config_sha256": snakemake.params.config_sha256,
+    },
+)
+log.info(
+    "%s/%s: %s refitted on %d utterances of %d speakers, %s scores, classes %s",
+    feature_set,
+    classifier,
+    best_params,
+    len(train_ids),
+    len(speakers),
+    manifest["scores"],
+    manifest["labels"],
+)
+log.info("training accuracy %.4f", float(np.mean(estimator.predict(x_train) == y_train)))

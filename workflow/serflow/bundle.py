@@ -1,0 +1,282 @@
+"""A trained model bundle: the refit best classifier of a benchmark, saved to apply to new audio.
+
+A bundle is a folder of two files:
+
+* ``model.skops``: the classifier and the training rows' feature statistics, in skops' format,
+  which, unlike pickle, runs no code from the file and loads only types that are trusted;
+* ``manifest.json``: what a user (or :mod:`serflow.predict`) needs to know to apply it, readable:
+  labels, feature set and extractor settings, normalisation, training speakers, serflow version,
+  config digest, grid point, and the SHA-256 of ``model.skops`` (a damaged file is detected).
+
+The classifier is refitted from the grid search's best point on the same training rows, with the
+operations the search's refit uses, so that it predicts exactly what the benchmark predicted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sklearn
+import skops
+import skops.io
+from sklearn.base import BaseEstimator, clone
+from threadpoolctl import threadpool_limits
+
+import serflow
+from serflow.classifiers import make_estimator
+from serflow.grids import expand_grid
+from serflow.kernel_svm import KernelSVM
+from serflow.svm_search import supports
+from serflow.tables import atomic_write, write_json
+
+#: Version of the bundle layout; a bundle of another layout is refused.
+BUNDLE_FORMAT = 1
+MODEL_FILE = "model.skops"
+MANIFEST_FILE = "manifest.json"
+#: Types besides skops' defaults that a serflow bundle may contain, trusted when loading one.
+TRUSTED_TYPES = [
+    "serflow.kernel_svm.KernelSVM",
+    "serflow.linear_svm.CappedLinearSVC",
+]
+
+
+class BundleError(Exception):
+    """A bundle that cannot be used: the message names the file and what to do."""
+
+
+def refit_best(
+    classifier: str,
+    grid: Any,
+    best_params: dict[str, Any],
+    features: np.ndarray,
+    labels: np.ndarray,
+    seed: int,
+) -> BaseEstimator:
+    """The best grid point fitted on all training rows, as :func:`serflow.classifiers.tune`
+    refits it, as an estimator that predicts from feature rows.
+
+    ``grid`` decides, as in the search, whether an SVM goes through precomputed kernels (every
+    point of the expanded grid supported): then a :class:`KernelSVM`, otherwise the scikit-learn
+    estimator itself. The fit runs on one BLAS thread, as the search's refit does.
+    """
+    points, _ = expand_grid(classifier, grid, n_classes=len(np.unique(labels)))
+    with threadpool_limits(limits=1):
+        if classifier == "svm" and supports(points):
+            return KernelSVM(best_params, seed=seed).fit(features, labels)
+        estimator = clone(make_estimator(classifier, seed)).set_params(**best_params)
+        return estimator.fit(np.asarray(features), labels)
+
+
+def score_kind(estimator: BaseEstimator) -> str:
+    """``probability`` when the classifier gives class probabilities, else ``decision``."""
+    return "probability" if hasattr(estimator, "predict_proba") else "decision"
+
+
+def training_statistics(raw_features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation (ddof=0; 1 where constant) of the raw training features:
+    the normalisation of new audio whose speakers have too few utterances of their own."""
+    values = np.asarray(raw_features, dtype=np.float64)
+    mean, std = values.mean(axis=0), values.std(axis=0)
+    std[std == 0.0] = 1.0
+    return mean, std
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def canonical_skops(data: bytes) -> bytes:
+    """skops' archive ``data`` made byte-identical for identical content.
+
+    skops names the archive's array files and tags its schema nodes with ``id()`` of the objects
+    (memory addresses, different in every process) and stamps the files with the current time.
+    Here ids and file names are numbered in schema order (equal ids stay equal, so shared
+    objects stay shared) and every file gets the same time stamp.
+    """
+    ids: dict[int, int] = {}
+    files: dict[str, str] = {}
+
+    def renumber(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "__id__" and isinstance(value, int):
+                    out[key] = ids.setdefault(value, len(ids) + 1)
+                elif key == "file" and isinstance(value, str) and re.fullmatch(r"\d+\.\w+", value):
+                    suffix = value.split(".", 1)[1]
+                    out[key] = files.setdefault(value, f"{len(files) + 1:06d}.{suffix}")
+                else:
+                    out[key] = renumber(value)
+            return out
+        if isinstance(node, list):
+            return [renumber(value) for value in node]
+        return node
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        schema = renumber(json.loads(archive.read("schema.json")))
+        members = {info.filename: info for info in archive.infolist()}
+        unknown = set(members) - set(files) - {"schema.json"}
+        if unknown:
+            raise ValueError(f"skops archive has files its schema does not name: {sorted(unknown)}")
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as canonical:
+            entries = [("schema.json", "schema.json", json.dumps(schema, indent=2).encode())]
+            entries += [(old, new, archive.read(old)) for old, new in files.items()]
+            for old, new, content in entries:
+                info = zipfile.ZipInfo(new, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = members[old].compress_type
+                info.external_attr = members[old].external_attr
+                canonical.writestr(info, content)
+    return out.getvalue()
+
+
+def save_bundle(
+    folder: str | Path,
+    estimator: BaseEstimator,
+    feature_names: list[str],
+    training_mean: np.ndarray,
+    training_std: np.ndarray,
+    manifest: dict[str, Any],
+) -> dict[str, Any]:
+    """Write ``model.skops`` then ``manifest.json`` (each atomically) into ``folder``.
+
+    ``manifest`` holds what the caller knows (dataset, feature set, extractor, normalisation,
+    training speakers, config digest, best params); versions, labels, the score kind and the
+    model file's digest are added here. Returns the manifest written.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "classifier": estimator,
+        "feature_names": list(feature_names),
+        "training_mean": np.asarray(training_mean, dtype=np.float64),
+        "training_std": np.asarray(training_std, dtype=np.float64),
+    }
+    model_path = folder / MODEL_FILE
+    data = canonical_skops(skops.io.dumps(payload))
+    atomic_write(model_path, lambda temp: Path(temp).write_bytes(data))
+    full = {
+        "bundle_format": BUNDLE_FORMAT,
+        "serflow_version": serflow.__version__,
+        **manifest,
+        "labels": [str(label) for label in estimator.classes_],
+        "scores": score_kind(estimator),
+        "n_features": len(feature_names),
+        "versions": {"scikit-learn": sklearn.__version__, "skops": skops.__version__},
+        "model_file": MODEL_FILE,
+        "model_sha256": file_sha256(model_path),
+    }
+    write_json(full, folder / MANIFEST_FILE)
+    return full
+
+
+@dataclass
+class Bundle:
+    """A loaded bundle: its manifest, classifier and the training feature statistics."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    classifier: BaseEstimator
+    feature_names: list[str]
+    training_mean: np.ndarray
+    training_std: np.ndarray
+
+    @property
+    def feature_set(self) -> str:
+        return self.manifest["feature_set"]
+
+    @property
+    def labels(self) -> list[str]:
+        return self.manifest["labels"]
+
+    def class_scores(self, features: np.ndarray) -> np.ndarray:
+        """Per-class probabilities or decision scores (``manifest["scores"]``), columns in the
+        order of ``labels``."""
+        if self.manifest["scores"] == "probability":
+            return self.classifier.predict_proba(features)
+        scores = self.classifier.decision_function(features)
+        if scores.ndim == 1:  # scikit-learn's two-class SVC: positive for the second class
+            scores = np.column_stack([-scores, scores])
+        return scores
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """Predicted labels of normalised feature rows."""
+        return self.classifier.predict(features)
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """The manifest of a bundle folder, checked for its format and serflow version."""
+    path = Path(folder) / MANIFEST_FILE
+    if not path.is_file():
+        raise BundleError(
+            f"{path} does not exist: give the folder of a model bundle, e.g. "
+            "results/{dataset}/models/{feature_set}/{classifier} (made by the export_model rule)"
+        )
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BundleError(f"{path} is damaged ({error}); export the bundle again") from error
+    if not isinstance(manifest, dict) or "serflow_version" not in manifest:
+        raise BundleError(f"{path} is not a serflow bundle manifest; export the bundle again")
+    if manifest["serflow_version"] != serflow.__version__:
+        raise BundleError(
+            f"{path} was made by serflow {manifest['serflow_version']} and this is serflow "
+            f"{serflow.__version__}: use serflow {manifest['serflow_version']} to apply it, or "
+            "export the model again with this version"
+        )
+    if manifest.get("bundle_format") != BUNDLE_FORMAT:
+        raise BundleError(
+            f"{path} has bundle format {manifest.get('bundle_format')!r}, not {BUNDLE_FORMAT}; "
+            "export the model again"
+        )
+    return manifest
+
+
+def load_bundle(folder: str | Path) -> Bundle:
+    """Load a bundle, refusing a manifest of another serflow version, a model file whose digest
+    differs from the manifest's (damaged or replaced), and types outside skops' defaults and
+    :data:`TRUSTED_TYPES`."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    model_path = folder / manifest.get("model_file", MODEL_FILE)
+    if not model_path.is_file():
+        raise BundleError(f"{model_path} does not exist; export the bundle again")
+    if file_sha256(model_path) != manifest.get("model_sha256"):
+        raise BundleError(
+            f"{model_path} is damaged: its SHA-256 differs from the one in {folder / MANIFEST_FILE}"
+            "; copy the bundle again or export it again"
+        )
+    try:
+        untrusted = skops.io.get_untrusted_types(file=model_path)
+        unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+        if unexpected:
+            raise BundleError(
+                f"{model_path} holds types serflow does not trust: {unexpected}; "
+                "it was not made by serflow's export_model"
+            )
+        payload = skops.io.load(model_path, trusted=untrusted)
+    except BundleError:
+        raise
+    except Exception as error:  # skops raises many kinds on a bad file
+        raise BundleError(f"{model_path} cannot be loaded ({error}); export it again") from error
+    return Bundle(
+        folder=folder,
+        manifest=manifest,
+        classifier=payload["classifier"],
+        feature_names=list(payload["feature_names"]),
+        training_mean=np.asarray(payload["training_mean"]),
+        training_std=np.asarray(payload["training_std"]),
+    )
