@@ -11,6 +11,7 @@ import pandas as pd
 
 from serflow.classifiers import TuningResult, tune
 from serflow.grids import expand_grid
+from serflow.leakage import check_fold, check_rows, check_selection_rows
 from serflow.split import inner_folds
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,31 @@ class Outcome:
     inner_folds: list[tuple[np.ndarray, np.ndarray]]
 
 
+def class_order(metadata: pd.DataFrame) -> list[str]:
+    """The emotions of ``metadata`` in the order the classifiers number them.
+
+    With the corpus's own labels (``label``), each emotion ranks by its smallest own label, so
+    that a corpus is classified exactly as when its own labels were the classes (EmoDB: by
+    emotion letter); without them, alphabetically.
+    """
+    if "label" not in metadata.columns:
+        return sorted(metadata["emotion"].unique())
+    return metadata.groupby("emotion")["label"].min().sort_values(kind="stable").index.tolist()
+
+
+def encode(emotions: pd.Series | np.ndarray, order: list[str]) -> np.ndarray:
+    """Emotion names as class numbers in ``order``; an error naming any not in it."""
+    codes = {emotion: i for i, emotion in enumerate(order)}
+    unknown = sorted(set(np.asarray(emotions)) - set(codes))
+    if unknown:
+        raise ValueError(f"emotion(s) {unknown} are not among the classes {order}")
+    return np.array([codes[e] for e in np.asarray(emotions)], dtype=np.int64)
+
+
 def labelled_rows(
     features: pd.DataFrame, metadata: pd.DataFrame, speakers: list[str]
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Feature matrix, emotion labels and ids of the utterances of ``speakers``, sorted by id."""
+    """Feature matrix, emotion names and ids of the utterances of ``speakers``, sorted by id."""
     table = metadata[["utterance", "speaker", "emotion"]].merge(
         features, on="utterance", how="inner", validate="one_to_one"
     )
@@ -64,13 +86,18 @@ def train_and_test(
     the notebook's, or ``group``, speaker-independent. ``cache_dir`` keeps the CV scores so that
     a rerun fits only new grid points (:func:`serflow.classifiers.tune`).
     """
-    x_train, y_train, train_ids = labelled_rows(features, metadata, fold["train_speakers"])
+    check_fold(fold)
+    order = class_order(metadata)
+    x_train, train_emotions, train_ids = labelled_rows(features, metadata, fold["train_speakers"])
+    y_train = encode(train_emotions, order)
     points, rejected = expand_grid(classifier, grid, n_classes=len(np.unique(y_train)))
     for line in rejected:
         log.warning("grid point not fitted: %s", line)
     log.info("%s: %d grid points x %d %s folds", classifier, len(points), cv_folds, inner_cv)
     folds = inner_folds(y_train, train_ids["speaker"].to_numpy(), inner_cv, cv_folds)
     x_test, _, test_ids = labelled_rows(features, metadata, fold["test_speakers"])
+    check_rows(train_ids, test_ids)
+    check_selection_rows(folds, len(train_ids))
     # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's)
     tuning = tune(
         classifier,
@@ -83,5 +110,6 @@ def train_and_test(
         n_jobs=n_jobs,
         cache_dir=cache_dir,
     )
-    predictions = test_ids.assign(predicted=tuning.search.predict(x_test))
+    predicted = np.asarray(order, dtype=object)[tuning.search.predict(x_test)]
+    predictions = test_ids.assign(predicted=predicted.astype(str))
     return Outcome(tuning=tuning, predictions=predictions, training=train_ids, inner_folds=folds)
