@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import StratifiedKFold
 
-from serflow.classifiers import uar
 from serflow.evaluation import compare_feature_sets, pool_predictions, recall_table
 from serflow.experiment import train_and_test
+from serflow.metrics import uar
 from serflow.plots import plot_confusion, plot_uar_per_fold, row_normalised
 from serflow.results_matrix import build_fold_matrix, fold_uar_table, summarise_folds
 from serflow.split import (

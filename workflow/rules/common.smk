@@ -1,19 +1,43 @@
 import hashlib
 import json
+import os
+import sys
+import time
 from pathlib import Path
 
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
+from serflow.config_check import ConfigError, check_config
+from serflow.corpus import listing_digest
+from serflow.grids import invalid_values
+from serflow.logs import run_warnings
+
 min_version("9.0")
 
+# When this run began: the warnings logged after it are repeated at its end.
+RUN_STARTED = time.time()
 
+# Everything here runs when the workflow is parsed (also by `snakemake -n`), before any job.
+with open(Path(workflow.current_basedir) / "../schemas/config.schema.yaml") as stream:
+    try:
+        check_config(config, yaml.safe_load(stream))
+    except ConfigError as error:
+        raise WorkflowError(str(error)) from None
 validate(config, schema="../schemas/config.schema.yaml")
 missing_grids = sorted(set(config["classifiers"]) - set(config["grids"]))
 if missing_grids:
     raise WorkflowError(
         f"classifiers {missing_grids} have no grid: add them under grids:"
     )
+bad_grid_values = [
+    line
+    for classifier in config["classifiers"]
+    for line in invalid_values(classifier, config["grids"][classifier])
+]
+if bad_grid_values:
+    raise WorkflowError("\n".join(bad_grid_values))
 
 DATASET = config["dataset"]
 FEATURE_SETS = config["feature_sets"]
@@ -45,6 +69,44 @@ def final_outputs():
     """The results matrix (CSV, Markdown, heatmap) of the configured dataset, with the tables
     and plots of its evaluation.scheme (see evaluation_targets)."""
     return evaluation_targets()
+
+
+def check_corpus_source():
+    """Expand ~ and environment variables in corpus.path, and check that it fits corpus.source."""
+    corpus = config["corpus"]
+    source, path = corpus["source"], os.path.expandvars(
+        os.path.expanduser(corpus.get("path", ""))
+    )
+    corpus["path"] = path
+    if path and source in ("download", "demo"):
+        raise WorkflowError(
+            f"corpus.path is {path!r} but corpus.source is {source}, which does not read it: "
+            "set corpus.source: zip for a zip or corpus.source: folder for a folder of wav "
+            "files, or leave corpus.path empty"
+        )
+    if source == "zip" and Path(path).is_dir():
+        raise WorkflowError(
+            f"corpus.path {path!r} is a folder but corpus.source is zip: set corpus.source: "
+            "folder to read its wav files, or point corpus.path at the zip"
+        )
+    if source == "folder" and Path(path).is_file():
+        raise WorkflowError(
+            f"corpus.path {path!r} is a file but corpus.source is folder: set corpus.source: "
+            "zip for a zip such as EmoDB's download.zip, or point corpus.path at a folder"
+        )
+
+
+check_corpus_source()
+
+
+def corpus_listing(wildcards):
+    """A fingerprint (names, sizes, mtimes) of a local corpus, so that replacing, adding or
+    removing a file reruns what reads it; the folder's own mtime misses a file overwritten in
+    place. One stat per file, no audio read. Empty for the download and demo sources, whose
+    files are outputs of this workflow."""
+    if config["corpus"]["source"] in ("zip", "folder"):
+        return listing_digest(config["corpus"]["path"])
+    return ""
 
 
 def corpus_zip(wildcards):
@@ -271,3 +333,20 @@ def results_params():
         "seed": EVALUATION["seed"],
         "config_sha256": digest,
     }
+
+
+def print_run_warnings():
+    """Repeat in the terminal the warnings that this run's jobs wrote to their logs."""
+    lines = run_warnings(Path("logs") / DATASET, RUN_STARTED)
+    if lines:
+        print(f"serflow: {len(lines)} warning(s) in this run's logs:", file=sys.stderr)
+        for line in lines:
+            print(f"  {line}", file=sys.stderr)
+
+
+onsuccess:
+    print_run_warnings()
+
+
+onerror:
+    print_run_warnings()

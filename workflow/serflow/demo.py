@@ -46,6 +46,7 @@ import soundfile as sf
 from scipy import signal, special
 
 from serflow.emodb import EMOTIONS, SPEAKER_GENDER, parse_utterance
+from serflow.tables import current_umask
 
 #: EmoDB's ten speakers, in id order.
 EMODB_SPEAKERS: list[str] = sorted(SPEAKER_GENDER)
@@ -458,6 +459,8 @@ def _write_corpus(
         _check_replaceable(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    # mkdtemp makes it 0700 whatever the umask; the corpus gets the mode mkdir would give it
+    temp.chmod(0o777 & ~current_umask())
     try:
         for utterance, duration_s in plan:
             samples = _synthesize(utterance, duration_s, sample_rate=sample_rate, seed=seed)

@@ -16,8 +16,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from serflow.classifiers import CLASSIFIER_NAMES, uar  # noqa: E402
+from serflow.classifiers import CLASSIFIER_NAMES  # noqa: E402
 from serflow.evaluation import rows_of  # noqa: E402
+from serflow.metrics import uar  # noqa: E402
 from serflow.stats import bootstrap_mean_interval  # noqa: E402
 from serflow.tables import atomic_write  # noqa: E402
 
