@@ -38,3 +38,18 @@ def test_non_finite_feature_rows_are_named():
     ):
         require_finite(table, "egemaps")
     require_finite(table.iloc[[0]], "egemaps")
+
+
+def test_the_demo_corpus_folder_gets_the_mode_the_umask_gives(tmp_path: Path):
+    from serflow.demo import generate_demo_corpus
+
+    old = os.umask(0o022)
+    try:
+        wavs = generate_demo_corpus(
+            tmp_path / "wav", speakers=["03"], clips_per_class=1, max_duration_s=0.3,
+            min_duration_s=0.2,
+        )  # fmt: skip
+    finally:
+        os.umask(old)
+    assert (tmp_path / "wav").stat().st_mode & 0o777 == 0o755
+    assert wavs[0].stat().st_mode & 0o777 == 0o644

@@ -97,7 +97,8 @@ def test_short_clip_is_skipped_with_skip_bad_files_and_named_in_the_terminal(cor
     folder = copy_corpus(corpus, tmp_path / "wav")
     short = sorted(folder.glob("08*.wav"))[0]
     shorten(short)
-    write_config(tmp_path / "run", messy_config(path=folder, skip_bad_files=True))
+    config = messy_config(path=folder, skip_bad_files=True, verify_checksums=True)
+    write_config(tmp_path / "run", config)
     result = run_snakemake(tmp_path / "run", "--cores", "1", METADATA)
     metadata = pd.read_parquet(tmp_path / "run" / METADATA)
     assert len(metadata) == 41 and short.stem not in set(metadata["utterance"])
@@ -107,6 +108,7 @@ def test_short_clip_is_skipped_with_skip_bad_files_and_named_in_the_terminal(cor
     assert "skip_bad_files: true" not in log
     # 9: the warning is repeated in the terminal at the end of the run
     assert f"skipped 1 file(s) in all: {short.name}" in output_of(result)
+    assert "partial corpus:" in output_of(result)
 
 
 def test_non_finite_features_stop_extraction_naming_utterance_and_feature_set(corpus, tmp_path):

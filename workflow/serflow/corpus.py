@@ -165,10 +165,6 @@ def list_wavs(folder: str | os.PathLike) -> list[Path]:
 #: The advice that ends the message of a file that ``skip_bad_files`` could leave out.
 SKIP_ADVICE = "or set corpus.skip_bad_files: true to skip it"
 
-#: The default corpus.min_duration_s: openSMILE's ComParE_2016 and eGeMAPSv02 functionals are
-#: all NaN for a clip under 60 ms (960 samples at 16 kHz); 0.1 s leaves a margin.
-MIN_DURATION_S = 0.1
-
 
 def _describe_wav(path: Path, min_duration_s: float = 0.0) -> tuple[float, int]:
     """Duration (s) and sample rate of a wav, decoding it whole to catch corrupt data."""
