@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from serflow.classifiers import tune, uar
+from serflow.classifiers import tune
 from serflow.experiment import labelled_rows
 from serflow.grids import expand_grid
+from serflow.metrics import uar
 from serflow.tables import read_parquet
 
 

@@ -7,11 +7,12 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import recall_score
 from sklearn.model_selection import StratifiedKFold
 
-from serflow.classifiers import uar
 from serflow.evaluation import compare_feature_sets, pool_predictions, recall_table
 from serflow.experiment import train_and_test
+from serflow.metrics import uar
 from serflow.plots import plot_confusion, plot_uar_per_fold, row_normalised
 from serflow.results_matrix import build_fold_matrix, fold_uar_table, summarise_folds
 from serflow.split import (
@@ -303,3 +304,15 @@ def test_plots_are_written_identically_twice(tmp_path):
     ).read_bytes()
     assert (tmp_path / "f_a.png").read_bytes() == (tmp_path / "f_b.png").read_bytes()
     assert (tmp_path / "f_a.png").stat().st_size > 1000
+
+
+def test_paired_difference_is_the_uar_difference_when_the_truth_lacks_a_predicted_class():
+    # a test fold without anger (W), which both systems predict: UAR averages over W, L, N
+    truth = np.array(list("LLLLNNNN"))
+    predicted_a = np.array(list("LLLWNNWN"))
+    predicted_b = np.array(list("LWLWNWWN"))
+    difference, _ = paired_permutation_uar(truth, predicted_a, predicted_b, permutations=200)
+    macro_a = recall_score(truth, predicted_a, average="macro", zero_division=0)
+    macro_b = recall_score(truth, predicted_b, average="macro", zero_division=0)
+    assert difference == pytest.approx(macro_a - macro_b)
+    assert difference == pytest.approx(uar(truth, predicted_a) - uar(truth, predicted_b))

@@ -48,5 +48,5 @@ def test_list_of_dicts_is_merged_in_canonical_order_without_duplicates():
 
 
 def test_a_grid_with_nothing_valid_is_an_error():
-    with pytest.raises(ValueError, match="no valid point"):
+    with pytest.raises(ValueError, match=r"grids\.rf has no valid point"):
         expand_grid("rf", {"max_features": ["auto"]})

@@ -1,8 +1,10 @@
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.preprocessing import StandardScaler
 
 from serflow.normalise import normalise_per_speaker
+from serflow.tables import NonFiniteFeatures
 
 
 def _table(rng):
@@ -37,3 +39,12 @@ def test_matches_the_notebooks_standardscaler_per_speaker():
         np.testing.assert_allclose(
             out[rows], StandardScaler().fit_transform(values[rows]), atol=1e-5
         )
+
+
+def test_non_finite_features_never_reach_normalisation():
+    features = pd.DataFrame(
+        {"utterance": ["03a01Wa", "03a01Wb", "03a01Na"], "f0": [1.0, np.nan, 2.0]}
+    )
+    speakers = pd.Series({"03a01Wa": "03", "03a01Wb": "03", "03a01Na": "03"})
+    with pytest.raises(NonFiniteFeatures, match="03a01Wb"):
+        normalise_per_speaker(features, speakers)

@@ -136,4 +136,6 @@ def test_training_split_without_an_emotion_stops_the_split(small_corpus, tmp_pat
     assert result.returncode != 0
     log = (tmp_path / "run/logs/corpus/split_speakers.log").read_text()
     assert "emotion E (disgust)" in log and "split.test_speakers" in log
+    # with no utterance at all of the emotion, fewer folds would not help
+    assert "lower cv_folds" not in log
     assert not (tmp_path / "run/results/corpus/split.json").exists()

@@ -1,9 +1,12 @@
+import functools
 import hashlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
@@ -23,15 +26,39 @@ if Path(SERFLOW_LIBRARY, "serflow", "__init__.py").is_file():
         PYTHONPATH=os.pathsep.join([SERFLOW_LIBRARY, *filter(None, inherited)])
     )
 
-
 from serflow import feature_sets as registry
+from serflow.config_check import ConfigError, check_config
+from serflow.fingerprint import listing_digest
 from serflow.fold_ids import FOLD_ID_PATTERN, MULTI_FOLD_SCHEMES, repeat_fold_ids
+from serflow.grids import invalid_values
+from serflow.logs import run_warnings
 
+# When this run began: the warnings logged after it are repeated at its end.
+RUN_STARTED = time.time()
+
+# Everything here runs when the workflow is parsed (also by `snakemake -n`), before any job.
+with open(workflow.source_path("../schemas/config.schema.yaml")) as stream:
+    try:
+        check_config(config, yaml.safe_load(stream))
+    except ConfigError as error:
+        raise WorkflowError(str(error)) from None
 # Fills in every default (the schema is the one place they are written), also under module use.
 validate(config, schema="../schemas/config.schema.yaml")
 unknown = registry.unknown_feature_sets(config["feature_sets"])
 if unknown:
     raise WorkflowError(f"feature_sets: {'; '.join(unknown)}")
+missing_grids = sorted(set(config["classifiers"]) - set(config["grids"]))
+if missing_grids:
+    raise WorkflowError(
+        f"classifiers {missing_grids} have no grid: add them under grids:"
+    )
+bad_grid_values = [
+    line
+    for classifier in config["classifiers"]
+    for line in invalid_values(classifier, config["grids"][classifier])
+]
+if bad_grid_values:
+    raise WorkflowError("\n".join(bad_grid_values))
 
 DATASET = config["dataset"]
 FEATURE_SETS = config["feature_sets"]
@@ -63,6 +90,50 @@ def final_outputs():
     """The results matrix (CSV, Markdown, heatmap) of the configured dataset, with the tables
     and plots of its evaluation.scheme (see evaluation_targets)."""
     return evaluation_targets()
+
+
+def check_corpus_source():
+    """Expand ~ and environment variables in corpus.path, and check that it fits corpus.source."""
+    corpus = config["corpus"]
+    source, path = corpus["source"], os.path.expandvars(
+        os.path.expanduser(corpus["path"])
+    )
+    corpus["path"] = path
+    if path and source in ("download", "demo"):
+        raise WorkflowError(
+            f"corpus.path is {path!r} but corpus.source is {source}, which does not read it: "
+            "set corpus.source: zip for a zip or corpus.source: folder for a folder of wav "
+            "files, or leave corpus.path empty"
+        )
+    if source == "zip" and Path(path).is_dir():
+        raise WorkflowError(
+            f"corpus.path {path!r} is a folder but corpus.source is zip: set corpus.source: "
+            "folder to read its wav files, or point corpus.path at the zip"
+        )
+    if source == "folder" and Path(path).is_file():
+        raise WorkflowError(
+            f"corpus.path {path!r} is a file but corpus.source is folder: set corpus.source: "
+            "zip for a zip such as EmoDB's download.zip, or point corpus.path at a folder"
+        )
+
+
+check_corpus_source()
+
+
+def corpus_listing(wildcards):
+    """A fingerprint (names, sizes, mtimes) of a local corpus, so that replacing, adding or
+    removing a file reruns what reads it; the folder's own mtime misses a file overwritten in
+    place. One stat per file, no audio read. Empty for the download and demo sources, whose
+    files are outputs of this workflow."""
+    if config["corpus"]["source"] in ("zip", "folder"):
+        return corpus_listing_once(config["corpus"]["path"])
+    return ""
+
+
+@functools.cache
+def corpus_listing_once(path):
+    """listing_digest, computed once per run (about 1 s at 100,000 files)."""
+    return listing_digest(path)
 
 
 def corpus_zip(wildcards):
@@ -362,3 +433,20 @@ def extractor_settings(wildcards):
             "stats_speakers": config["byols"]["stats_speakers"],
         }
     return {"name": "opensmile"}
+
+
+def print_run_warnings():
+    """Repeat in the terminal the warnings that this run's jobs wrote to their logs."""
+    lines = run_warnings(Path("logs") / DATASET, RUN_STARTED)
+    if lines:
+        print(f"serflow: {len(lines)} warning(s) in this run's logs:", file=sys.stderr)
+        for line in lines:
+            print(f"  {line}", file=sys.stderr)
+
+
+onsuccess:
+    print_run_warnings()
+
+
+onerror:
+    print_run_warnings()

@@ -24,6 +24,9 @@ rule unpack_corpus:
         "logs/{dataset}/unpack_corpus.log",
     conda:
         "../envs/audio.yaml"
+    params:
+        # a zip given in corpus.path that is replaced, even by an older file, reruns this
+        zip_listing=corpus_listing,
     script:
         "../scripts/unpack_corpus.py"
 
@@ -56,6 +59,9 @@ rule build_metadata:
         "../envs/audio.yaml"
     params:
         skip_bad_files=config["corpus"]["skip_bad_files"],
+        min_duration_s=config["corpus"]["min_duration_s"],
+        # names, sizes and mtimes of a local corpus: a file replaced, added or removed reruns this
+        corpus_listing=corpus_listing,
     script:
         "../scripts/build_metadata.py"
 

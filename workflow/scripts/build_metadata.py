@@ -9,7 +9,11 @@ wavs = list_wavs(snakemake.input.wav_dir)
 if snakemake.input.checksums:
     for finding in check_sums(wavs, snakemake.input.checksums):
         log.warning("%s", finding)
-metadata, skipped = build_metadata(wavs, skip_bad_files=snakemake.params.skip_bad_files)
+metadata, skipped = build_metadata(
+    wavs,
+    skip_bad_files=snakemake.params.skip_bad_files,
+    min_duration_s=snakemake.params.min_duration_s,
+)
 for name, reason in skipped.reasons.items():
     log.warning("skipped %s: %s", name, reason)
 if skipped:

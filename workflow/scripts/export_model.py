@@ -34,9 +34,9 @@ extractor = dict(snakemake.params.extractor)
 if extractor["name"] == "opensmile":
     import opensmile
 
-    from serflow.opensmile_features import OPENSMILE_FEATURE_SETS
+    from serflow.feature_sets import FEATURE_SETS
 
-    extractor["opensmile_feature_set"] = OPENSMILE_FEATURE_SETS[feature_set].value.split("/")[-1]
+    extractor["opensmile_feature_set"] = FEATURE_SETS[feature_set].setting
     extractor["opensmile_version"] = opensmile.__version__
 else:
     import torch

@@ -36,6 +36,17 @@ for k, (train, validation) in enumerate(outcome.inner_folds):
         sorted(set(speakers[validation])),
         sorted(set(speakers[train])),
     )
+missing = sorted(set(outcome.training["emotion"]) - set(outcome.predictions["emotion"]))
+if missing:
+    log.warning(
+        "%s/%s fold %s: the test speakers %s have no utterance of emotion(s) %s; the test UAR "
+        "averages over the classes that are present or predicted (scikit-learn's macro recall)",
+        feature_set,
+        classifier,
+        fold["fold"],
+        fold["test_speakers"],
+        ", ".join(missing),
+    )
 scores = {
     "feature_set": feature_set,
     "classifier": classifier,

@@ -35,16 +35,6 @@ def make_estimator(classifier: str, seed: int) -> BaseEstimator:
     raise ValueError(f"classifier {classifier!r} is unknown; use one of {sorted(CLASSIFIER_NAMES)}")
 
 
-def uar(truth: np.ndarray | pd.Series, predicted: np.ndarray | pd.Series) -> float:
-    """Unweighted average recall: the mean over classes of each class's recall (macro recall).
-
-    Classes are those present in ``truth``; a predicted class absent from it adds no term.
-    """
-    truth, predicted = np.asarray(truth), np.asarray(predicted)
-    classes = np.unique(truth)
-    return float(np.mean([np.mean(predicted[truth == c] == c) for c in classes]))
-
-
 @dataclass
 class TuningResult:
     """What a grid search found: the refitted model and its selection record.

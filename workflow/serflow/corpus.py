@@ -48,10 +48,39 @@ class Skipped:
         return len(self.reasons)
 
 
+def is_macos_metadata(member: str) -> bool:
+    """Whether a zip member is macOS Finder metadata (``__MACOSX/`` or an AppleDouble ``._*``)."""
+    parts = member.split("/")
+    return "__MACOSX" in parts or parts[-1].startswith("._")
+
+
+def wav_members(archive: zipfile.ZipFile, zip_path: Path) -> list[str]:
+    """The ``.wav`` members of ``archive`` (under any folder), sorted, without macOS metadata.
+
+    Two members with the same file name would land on one file: an error naming both.
+    """
+    members: dict[str, str] = {}
+    for member in sorted(archive.namelist()):
+        name = member.rsplit("/", 1)[-1]
+        if member.endswith("/") or not name.lower().endswith(".wav"):
+            continue
+        if is_macos_metadata(member):
+            continue
+        if name in members:
+            raise CorpusError(
+                f"{zip_path} holds two files named {name}: {members[name]} and {member}; they "
+                "would overwrite each other: remove one from the zip, or unpack it and give the "
+                "folder you want as corpus.path with corpus.source: folder"
+            )
+        members[name] = member
+    return sorted(members.values())
+
+
 def unpack_zip(zip_path: str | os.PathLike, wav_dir: str | os.PathLike) -> list[Path]:
     """Extract the ``.wav`` members of an EmoDB zip (found under any folder) into ``wav_dir``.
 
-    The folder is filled under a temporary name and renamed once complete.
+    macOS metadata (``__MACOSX/``, ``._*``) is left out. The folder is filled under a temporary
+    name and renamed once complete; a damaged member stops it, naming the zip and the member.
     """
     zip_path, wav_dir = Path(zip_path), Path(wav_dir)
     try:
@@ -67,13 +96,16 @@ def unpack_zip(zip_path: str | os.PathLike, wav_dir: str | os.PathLike) -> list[
     written = []
     try:
         with archive:
-            for member in sorted(archive.namelist()):
-                name = Path(member).name
-                if member.endswith("/") or not name.lower().endswith(".wav"):
-                    continue
-                target = temp / name
-                with archive.open(member) as source, open(target, "wb") as out:
-                    shutil.copyfileobj(source, out)
+            for member in wav_members(archive, zip_path):
+                name = member.rsplit("/", 1)[-1]
+                try:
+                    with archive.open(member) as source, open(temp / name, "wb") as out:
+                        shutil.copyfileobj(source, out)
+                except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+                    raise CorpusError(
+                        f"member {member} of {zip_path} is damaged ({error}); download the zip "
+                        "again or make it anew from good copies of the files"
+                    ) from error
                 written.append(wav_dir / name)
         if not written:
             raise CorpusError(
@@ -104,47 +136,62 @@ def list_wavs(folder: str | os.PathLike) -> list[Path]:
     return wavs
 
 
-def _describe_wav(path: Path) -> tuple[float, int]:
+#: The advice that ends the message of a file that ``skip_bad_files`` could leave out.
+SKIP_ADVICE = "or set corpus.skip_bad_files: true to skip it"
+
+
+def _describe_wav(path: Path, min_duration_s: float = 0.0) -> tuple[float, int]:
     """Duration (s) and sample rate of a wav, decoding it whole to catch corrupt data."""
     try:
         samples, sample_rate = sf.read(path, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, OSError) as error:
         raise CorpusError(
             f"{path} cannot be decoded as audio ({error}); replace it with a good copy, remove "
-            "it, or set corpus.skip_bad_files: true to skip it"
+            f"it, {SKIP_ADVICE}"
         ) from error
     if samples.shape[0] == 0:
         raise CorpusError(
-            f"{path} holds no audio samples; replace it with a good copy, remove it, or set "
-            "corpus.skip_bad_files: true to skip it"
+            f"{path} holds no audio samples; replace it with a good copy, remove it, {SKIP_ADVICE}"
         )
     if not np.isfinite(samples).all():
+        raise CorpusError(f"{path} holds non-finite samples; replace it, remove it, {SKIP_ADVICE}")
+    duration_s = samples.shape[0] / sample_rate
+    if duration_s < min_duration_s:
         raise CorpusError(
-            f"{path} holds non-finite samples; replace it, remove it, or set "
-            "corpus.skip_bad_files: true to skip it"
+            f"{path} lasts {1000 * duration_s:.1f} ms ({samples.shape[0]} samples at "
+            f"{sample_rate} Hz), shorter than corpus.min_duration_s ({min_duration_s} s) that the "
+            f"feature extractors need; replace it with the whole recording, remove it, "
+            f"{SKIP_ADVICE}"
         )
-    return samples.shape[0] / sample_rate, int(sample_rate)
+    return duration_s, int(sample_rate)
+
+
+def _skipped_reason(message: str) -> str:
+    """A bad file's message without the advice to skip it, once it has been skipped."""
+    return message.replace(f", {SKIP_ADVICE}", "").replace(f"; {SKIP_ADVICE}", "")
 
 
 def build_metadata(
-    wavs: list[Path], *, skip_bad_files: bool = False
+    wavs: list[Path], *, skip_bad_files: bool = False, min_duration_s: float = 0.0
 ) -> tuple[pd.DataFrame, Skipped]:
     """One row per utterance, sorted by id, with speaker, text, emotion, duration and rate.
 
-    Files with bad names or undecodable audio, and speakers with a single utterance (they cannot
-    be normalised with their own statistics), raise :class:`CorpusError`, or with
-    ``skip_bad_files`` are left out and listed in the returned :class:`Skipped`.
+    Files with bad names, undecodable audio or clips shorter than ``min_duration_s``, files
+    whose names give the same utterance id (``03a01Wa.wav`` and ``03a01Wa.WAV``), and speakers
+    with a single utterance (they cannot be normalised with their own statistics), raise
+    :class:`CorpusError`, or with ``skip_bad_files`` are left out and listed in the returned
+    :class:`Skipped`.
     """
     skipped = Skipped()
     rows = []
     for path in sorted(wavs, key=lambda p: p.name):
         try:
             parts = parse_utterance(path.name)
-            duration_s, sample_rate = _describe_wav(path)
+            duration_s, sample_rate = _describe_wav(path, min_duration_s)
         except (ValueError, CorpusError) as error:
             if not skip_bad_files:
                 raise CorpusError(str(error)) from error
-            skipped.add(path.name, str(error))
+            skipped.add(path.name, _skipped_reason(str(error)))
             continue
         rows.append(
             {
@@ -160,20 +207,29 @@ def build_metadata(
             }
         )
     metadata = pd.DataFrame(rows, columns=METADATA_COLUMNS)
-    duplicated = metadata["utterance"][metadata["utterance"].duplicated()]
-    if len(duplicated):
-        raise CorpusError(f"utterance ids occur twice: {sorted(set(duplicated))}")
+    repeated = metadata[metadata["utterance"].duplicated(keep=False)]
+    for utterance, files in repeated.groupby("utterance")["path"]:
+        names = [Path(p).name for p in files]
+        message = (
+            f"files {' and '.join(names)} in {Path(files.iloc[0]).parent} are the same utterance "
+            f"{utterance}; keep the right one and remove the other(s), {SKIP_ADVICE}"
+        )
+        if not skip_bad_files:
+            raise CorpusError(message)
+        for name in names:
+            skipped.add(name, _skipped_reason(message))
+        metadata = metadata[metadata["utterance"] != utterance]
     counts = metadata["speaker"].value_counts()
     for speaker in sorted(counts[counts < 2].index):
         names = metadata.loc[metadata["speaker"] == speaker, "utterance"].tolist()
         message = (
             f"speaker {speaker} has a single utterance ({names[0]}.wav): per-speaker "
-            "normalisation needs at least two; add that speaker's other files, remove this one, "
-            "or set corpus.skip_bad_files: true to skip it"
+            f"normalisation needs at least two; add that speaker's other files, remove this one, "
+            f"{SKIP_ADVICE}"
         )
         if not skip_bad_files:
             raise CorpusError(message)
-        skipped.add(f"{names[0]}.wav", message)
+        skipped.add(f"{names[0]}.wav", _skipped_reason(message))
         metadata = metadata[metadata["speaker"] != speaker]
     if metadata.empty:
         raise CorpusError("no usable utterances are left in the corpus; see the skipped files")

@@ -29,10 +29,12 @@ import sklearn
 from joblib import Parallel, delayed, parallel_config
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, clone
-from sklearn.exceptions import ConvergenceWarning, UndefinedMetricWarning
-from sklearn.metrics import recall_score
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
+
+from serflow.metrics import uar
+from serflow.tables import current_umask
 
 Folds = list[tuple[np.ndarray, np.ndarray]]
 #: (UAR on the validation rows, fit seconds, score seconds) of one candidate on one fold.
@@ -45,13 +47,6 @@ class Group:
 
     candidates: tuple[int, ...]
     cost: float = 1.0
-
-
-def macro_recall(truth: np.ndarray, predicted: np.ndarray) -> float:
-    """GridSearchCV's ``recall_macro`` score (a class never predicted nor present adds nothing)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=UndefinedMetricWarning)
-        return float(recall_score(truth, predicted, average="macro"))
 
 
 class CachedGridSearch(BaseEstimator):
@@ -238,6 +233,7 @@ class CachedGridSearch(BaseEstimator):
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.fchmod(handle, 0o666 & ~current_umask())
         with os.fdopen(handle, "w") as stream:
             json.dump({key: list(value) for key, value in sorted(records.items())}, stream)
         os.replace(temp, path)
@@ -275,7 +271,7 @@ class EstimatorSearch(CachedGridSearch):
             model = clone(self.estimator).set_params(**self.points[index])
             model.fit(x[train], y[train])
             fitted = time.perf_counter()
-            score = macro_recall(y[test], model.predict(x[test]))
+            score = uar(y[test], model.predict(x[test]))
             out.append((score, fitted - start, time.perf_counter() - fitted))
         return out
 
@@ -322,7 +318,7 @@ class ForestSearch(EstimatorSearch):
             count = self._trees(self.points[index])
             forest.estimators_ = trees[:count]
             forest.n_estimators = count
-            score = macro_recall(y[test], forest.predict(x[test]))
+            score = uar(y[test], forest.predict(x[test]))
             share = fit_seconds * count / len(trees)
             out.append((score, share, time.perf_counter() - start))
         return out

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix
 
-from serflow.classifiers import uar
 from serflow.emodb import EMOTIONS
+from serflow.metrics import uar
 from serflow.stats import mcnemar_exact, paired_permutation_uar
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from typing import Any
+
+from sklearn.utils._param_validation import InvalidParameterError
 
 GridSpec = dict[str, list[Any]] | list[dict[str, list[Any]]]
 
@@ -71,10 +74,42 @@ def expand_grid(
         else:
             rejected.append(f"{point}: {reason}")
     if not valid:
-        raise ValueError(f"classifiers.{classifier}.grid has no valid point: {rejected}")
+        raise ValueError(f"grids.{classifier} has no valid point: {rejected}")
     return valid, rejected
 
 
 def as_param_grid(points: list[dict[str, Any]]) -> list[dict[str, list[Any]]]:
     """Points as a list of single-point dicts, GridSearchCV's form for an arbitrary set."""
     return [{key: [value] for key, value in point.items()} for point in points]
+
+
+def invalid_values(classifier: str, grid: GridSpec) -> list[str]:
+    """One line per grid value that scikit-learn's own parameter constraints reject.
+
+    Each value is set on a fresh estimator, which then checks its ``_parameter_constraints``
+    without fitting; a name that is not a parameter is caught first. Values that
+    :func:`rejection` knows (``max_features: auto``) are left to :func:`expand_grid`. Lines name
+    ``grids.<classifier>[i].<param>`` and the value, so that the workflow can stop at parse time.
+    """
+    from serflow.classifiers import make_estimator
+
+    parts = [grid] if isinstance(grid, dict) else list(grid)
+    lines = []
+    for i, part in enumerate(parts):
+        for param, values in part.items():
+            where = f"grids.{classifier}[{i}].{param}"
+            known = sorted(make_estimator(classifier, 0).get_params(deep=False))
+            if param not in known:
+                nearest = difflib.get_close_matches(param, known, n=1)
+                hint = f"did you mean {nearest[0]}?" if nearest else f"use one of {known}"
+                lines.append(f"{where}: {param} is not a parameter of {classifier}; {hint}")
+                continue
+            for value in values:
+                if rejection(classifier, {param: value}) is not None:
+                    continue  # a value that expand_grid leaves out with a warning
+                estimator = make_estimator(classifier, 0).set_params(**{param: value})
+                try:
+                    estimator._validate_params()
+                except InvalidParameterError as error:
+                    lines.append(f"{where}: {value!r} is not a valid value ({error})")
+    return lines

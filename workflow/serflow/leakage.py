@@ -42,6 +42,5 @@ def check_selection_rows(folds: list[tuple[np.ndarray, np.ndarray]], n_training:
         rows = np.concatenate([np.asarray(train), np.asarray(validation)])
         if len(rows) and (rows.min() < 0 or rows.max() >= n_training):
             raise LeakageError(
-                f"inner fold {k} of the selection uses rows outside the {n_training} training "
-                "rows"
+                f"inner fold {k} of the selection uses rows outside the {n_training} training rows"
             )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from serflow.tables import require_finite
+
 
 def normalise_per_speaker(features: pd.DataFrame, speakers: pd.Series) -> pd.DataFrame:
     """Standardise each speaker's rows with that speaker's own mean and standard deviation.
@@ -12,7 +14,9 @@ def normalise_per_speaker(features: pd.DataFrame, speakers: pd.Series) -> pd.Dat
     ``features`` has an ``utterance`` column and one column per feature; ``speakers`` maps
     utterance -> speaker. The standard deviation is the population one (ddof=0, as
     scikit-learn's StandardScaler); a column constant within a speaker becomes 0, never NaN.
+    A non-finite input value is an error (:func:`serflow.tables.require_finite`).
     """
+    require_finite(features, "given")
     speaker_of = features["utterance"].map(speakers)
     if speaker_of.isna().any():
         missing = features.loc[speaker_of.isna(), "utterance"].tolist()[:10]

@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from serflow.audio import load_audio
 from serflow.bundle import Bundle, BundleError, file_sha256
+from serflow.feature_sets import OPENSMILE, of_kind
 from serflow.normalise import normalise_per_speaker
 
 log = logging.getLogger(__name__)
@@ -118,16 +119,16 @@ def check_extractor(bundle: Bundle, checkpoint: str | None = None) -> str | None
     manifest = bundle.folder / "manifest.json"
     if extractor["name"] == "opensmile":
         try:
-            from serflow.opensmile_features import OPENSMILE_FEATURE_SETS
+            import serflow.opensmile_features  # noqa: F401 - can openSMILE run here?
         except ImportError as error:
             raise BundleError(
                 f"{manifest} needs openSMILE, which cannot be imported here ({error}); install "
-                "serflow's requirements (envs/requirements.txt)"
+                "serflow's requirements (requirements.txt)"
             ) from error
-        if bundle.feature_set not in OPENSMILE_FEATURE_SETS:
+        if bundle.feature_set not in of_kind(OPENSMILE):
             raise BundleError(
                 f"{manifest}: feature set {bundle.feature_set!r} is not an openSMILE set this "
-                f"serflow knows ({sorted(OPENSMILE_FEATURE_SETS)})"
+                f"serflow knows ({of_kind(OPENSMILE)})"
             )
         return None
     if extractor["name"] == "byols":

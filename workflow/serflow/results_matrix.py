@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from serflow.classifiers import CLASSIFIER_NAMES, uar
+from serflow.classifiers import CLASSIFIER_NAMES
 from serflow.evaluation import rows_of
+from serflow.metrics import uar
 from serflow.stats import bootstrap_mean_interval
 
 

@@ -77,6 +77,13 @@ def check_training_classes(
     counts = metadata[metadata["speaker"].isin(train_speakers)]["emotion"].value_counts()
     for emotion in emotions:
         count = int(counts.get(emotion, 0))
+        if count == 0:
+            raise SplitError(
+                f"the training speakers {train_speakers} (test speakers {how}) have no "
+                f"utterance of emotion {emotion} ({EMOTIONS[emotion]}), which the classifiers "
+                "could then never predict; choose other test speakers (split.test_speakers or "
+                "split.seed), or add recordings of that emotion by the training speakers"
+            )
         if count < cv_folds:
             raise SplitError(
                 f"the training speakers {train_speakers} (test speakers {how}) have {count} "

@@ -48,11 +48,15 @@ def mcnemar_exact(correct_a: np.ndarray, correct_b: np.ndarray) -> tuple[int, in
     return only_a, only_b, float(min(1.0, p_value))
 
 
-def uar_weights(truth: np.ndarray) -> np.ndarray:
-    """Per-row weights ``w`` such that ``UAR = sum(w * correct)``: 1 / (classes × class size)."""
+def uar_weights(truth: np.ndarray, n_labels: int | None = None) -> np.ndarray:
+    """Per-row weights ``w`` such that ``UAR = sum(w * correct)``: 1 / (labels × class size).
+
+    ``n_labels`` is the number of classes UAR averages over (:func:`serflow.metrics.uar`: those
+    in the truth or the predictions); by default those in ``truth``.
+    """
     truth = np.asarray(truth)
     classes, index, counts = np.unique(truth, return_inverse=True, return_counts=True)
-    return 1.0 / (len(classes) * counts[index])
+    return 1.0 / ((n_labels or len(classes)) * counts[index])
 
 
 def paired_permutation_uar(
@@ -67,11 +71,16 @@ def paired_permutation_uar(
 
     Under the null hypothesis the two systems are exchangeable on every row, so each row's
     pair of predictions is swapped with probability 1/2; since UAR is a weighted sum of
-    correct rows, a swap flips the sign of that row's term of the difference. The p-value is
+    correct rows, a swap flips the sign of that row's term of the difference. UAR averages over
+    the classes in the truth or either prediction, so the difference is that of
+    :func:`serflow.metrics.uar` whenever both systems' predictions and the truth hold the same
+    classes (always when the truth holds every class). The p-value is
     ``(1 + #{|permuted| >= |observed|}) / (1 + permutations)``.
     """
     truth = np.asarray(truth)
-    terms = uar_weights(truth) * (
+    # UAR's classes: those in the truth or either system's predictions (serflow.metrics.uar)
+    labels = np.union1d(truth, np.union1d(predicted_a, predicted_b))
+    terms = uar_weights(truth, len(labels)) * (
         (np.asarray(predicted_a) == truth).astype(float)
         - (np.asarray(predicted_b) == truth).astype(float)
     )

@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 from sklearn.svm import SVC
 
-from serflow.cv_search import CachedGridSearch, Group, Record, macro_recall
+from serflow.cv_search import CachedGridSearch, Group, Record
 from serflow.linear_svm import ITERATION_LIMIT, LINEAR_PARAMS, CappedLinearSVC
+from serflow.metrics import uar
 
 #: The parameters each kernel reads, with SVC's defaults; the others are ignored by that kernel.
 KERNEL_PARAMS: dict[str, dict[str, Any]] = {
@@ -235,7 +236,7 @@ class PrecomputedSVMSearch(CachedGridSearch):
             start = time.perf_counter()
             model = fit_svc(spec, dict(params), train_kernel, y[train], x[train], self.seed)
             fitted = time.perf_counter()
-            score = macro_recall(y[test], model.predict(test_kernel))
+            score = uar(y[test], model.predict(test_kernel))
             by_params[params] = (
                 score,
                 fitted - start + kernel_seconds,

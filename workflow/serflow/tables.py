@@ -8,14 +8,29 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
+def current_umask() -> int:
+    """The process' umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _temp_path(path: Path) -> Path:
-    """A fresh temporary file next to ``path`` so that the final rename stays on one file system."""
+    """A fresh temporary file next to ``path`` so that the final rename stays on one file system.
+
+    ``mkstemp`` makes it 0600 whatever the umask; it gets the mode a plain ``open`` would give
+    (0666 less the umask), so that results on a shared file system are as readable as any file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        os.fchmod(fd, 0o666 & ~current_umask())
+    finally:
+        os.close(fd)
     return Path(name)
 
 
@@ -55,3 +70,31 @@ def write_json(data: Any, path: str | os.PathLike) -> Path:
 def write_csv(table: pd.DataFrame, path: str | os.PathLike, **kwargs: Any) -> Path:
     """Write a CSV atomically."""
     return atomic_write(path, lambda temp: table.to_csv(temp, **kwargs))
+
+
+class NonFiniteFeatures(ValueError):
+    """A feature table with NaN or infinite values; the message names utterances and set."""
+
+
+def require_finite(features: pd.DataFrame, feature_set: str) -> None:
+    """Raise :class:`NonFiniteFeatures` when a row of a feature table (``utterance`` then one
+    column per feature) holds a NaN or infinite value, naming those utterances.
+
+    One such row would spread NaN to every row of its speaker in per-speaker normalisation, and
+    then some classifiers fail and others silently train on it.
+    """
+    values = features.drop(columns="utterance").to_numpy(dtype=np.float64)
+    bad_rows = ~np.isfinite(values).all(axis=1)
+    if not bad_rows.any():
+        return
+    counts = (~np.isfinite(values[bad_rows])).sum(axis=1)
+    named = [
+        f"{utterance} ({count} of {values.shape[1]})"
+        for utterance, count in zip(features["utterance"][bad_rows], counts, strict=True)
+    ]
+    raise NonFiniteFeatures(
+        f"feature set {feature_set}: {int(bad_rows.sum())} utterance(s) have non-finite feature "
+        f"values: {', '.join(named[:20])}{' …' if len(named) > 20 else ''}. Such clips are too "
+        "short or hold no usable signal: replace or remove those files (corpus.min_duration_s "
+        "refuses short clips up front, corpus.skip_bad_files skips them)"
+    )

@@ -17,6 +17,7 @@ import soundfile as sf
 from serflow.demo.plan import DEMO_CLIPS_PER_CLASS, plan_demo_corpus, plan_emodb_sized_corpus
 from serflow.demo.voice import check_sample_rate, synthesize
 from serflow.emodb import parse_utterance
+from serflow.tables import current_umask
 
 
 def generate_demo_corpus(
@@ -116,6 +117,8 @@ def _write_corpus(
         _check_replaceable(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    # mkdtemp makes it 0700 whatever the umask; the corpus gets the mode mkdir would give it
+    temp.chmod(0o777 & ~current_umask())
     try:
         for utterance, duration_s in plan:
             samples = synthesize(utterance, duration_s, sample_rate=sample_rate, seed=seed)
