@@ -19,6 +19,7 @@ from serflow.bundle import (
     training_statistics,
 )
 from serflow.classifiers import tune
+from serflow.experiment import encode
 from serflow.grids import expand_grid
 from serflow.kernel_svm import KernelSVM, one_vs_rest_scores
 from serflow.linear_svm import CappedLinearSVC
@@ -73,11 +74,12 @@ def test_one_vs_rest_scores_count_votes():
 
 def _bundle(tmp_path, point):
     x_train, y_train, x_test, _ = gaussian_problem(12, 0.5)
-    model = KernelSVM(point).fit(x_train, y_train)
+    labels = sorted(set(y_train))  # the classifier is fitted on class numbers
+    model = KernelSVM(point).fit(x_train, encode(y_train, labels))
     mean, std = training_statistics(x_train)
     folder = tmp_path / "bundle"
     names = [f"f{i}" for i in range(x_train.shape[1])]
-    save_bundle(folder, model, names, mean, std, {"feature_set": "egemaps"})
+    save_bundle(folder, model, names, mean, std, {"feature_set": "egemaps"}, labels)
     return folder, model, x_test
 
 
@@ -87,7 +89,8 @@ def test_bundle_round_trip_predicts_the_same(tmp_path):
     assert manifest["labels"] == sorted("WLTN") and manifest["scores"] == "decision"
     assert manifest["serflow_version"] and len(manifest["model_sha256"]) == 64
     loaded = load_bundle(folder)
-    np.testing.assert_array_equal(loaded.predict(x_test), model.predict(x_test))
+    labels = np.array(sorted("WLTN"))
+    np.testing.assert_array_equal(loaded.predict(x_test), labels[model.predict(x_test)])
     np.testing.assert_array_equal(loaded.class_scores(x_test), model.decision_function(x_test))
     assert loaded.feature_names == [f"f{i}" for i in range(12)]
 
@@ -131,15 +134,16 @@ def test_same_model_gives_a_byte_identical_bundle(tmp_path):
     digests = []
     for name in ["first", "second"]:
         # a model fitted anew: other objects, other ids
-        model = KernelSVM({"kernel": "linear", "C": 1.0}).fit(x_train, y_train)
-        save_bundle(tmp_path / name, model, names, mean, std, {"feature_set": "egemaps"})
+        labels = sorted(set(y_train))
+        model = KernelSVM({"kernel": "linear", "C": 1.0}).fit(x_train, encode(y_train, labels))
+        save_bundle(tmp_path / name, model, names, mean, std, {"feature_set": "egemaps"}, labels)
         digests.append((tmp_path / name / "model.skops").read_bytes())
     assert digests[0] == digests[1]
     assert (tmp_path / "first/manifest.json").read_text() == (
         tmp_path / "second/manifest.json"
     ).read_text()
     np.testing.assert_array_equal(
-        load_bundle(tmp_path / "second").predict(x_test), model.predict(x_test)
+        load_bundle(tmp_path / "second").predict(x_test), np.array(labels)[model.predict(x_test)]
     )
 
 

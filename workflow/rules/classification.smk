@@ -8,9 +8,7 @@ rule split_speakers:
     conda:
         "../envs/classify.yaml"
     params:
-        test_fraction=config["split"]["test_fraction"],
-        seed=config["split"]["seed"],
-        test_speakers=config["split"]["test_speakers"],
+        split=split_settings,
         cv_folds=config["cv_folds"],
     script:
         "../scripts/split_speakers.py"

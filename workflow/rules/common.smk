@@ -26,10 +26,12 @@ if Path(SERFLOW_LIBRARY, "serflow", "__init__.py").is_file():
         PYTHONPATH=os.pathsep.join([SERFLOW_LIBRARY, *filter(None, inherited)])
     )
 
+from serflow import dataset_config
 from serflow import feature_sets as registry
 from serflow.config_check import ConfigError, check_config
 from serflow.fingerprint import listing_digest
 from serflow.fold_ids import FOLD_ID_PATTERN, MULTI_FOLD_SCHEMES, repeat_fold_ids
+from serflow.emotions import EmotionError, check_selection
 from serflow.grids import invalid_values
 from serflow.logs import run_warnings
 
@@ -37,11 +39,19 @@ from serflow.logs import run_warnings
 RUN_STARTED = time.time()
 
 # Everything here runs when the workflow is parsed (also by `snakemake -n`), before any job.
+if "dataset" in config or "corpus" in config:
+    raise WorkflowError(dataset_config.OLD_KEYS)
+dataset_config.command_line_datasets(config, workflow.config_settings.overwrite_config)
 with open(workflow.source_path("../schemas/config.schema.yaml")) as stream:
-    try:
-        check_config(config, yaml.safe_load(stream))
-    except ConfigError as error:
-        raise WorkflowError(str(error)) from None
+    CONFIG_SCHEMA = yaml.safe_load(stream)
+with open(workflow.source_path("../schemas/dataset.schema.yaml")) as stream:
+    DATASET_SCHEMA = yaml.safe_load(stream)
+try:
+    check_config(config, CONFIG_SCHEMA)
+    for name, settings in (config.get("datasets") or {}).items():
+        check_config(settings or {}, DATASET_SCHEMA, prefix=f"datasets.{name}.")
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
 # Fills in every default (the schema is the one place they are written), also under module use.
 validate(config, schema="../schemas/config.schema.yaml")
 unknown = registry.unknown_feature_sets(config["feature_sets"])
@@ -60,7 +70,31 @@ bad_grid_values = [
 if bad_grid_values:
     raise WorkflowError("\n".join(bad_grid_values))
 
-DATASET = config["dataset"]
+# Every dataset entry gets its defaults (workflow/schemas/dataset.schema.yaml) and is checked.
+DATASETS = config["datasets"]
+for name, settings in DATASETS.items():
+    validate(settings, schema="../schemas/dataset.schema.yaml")
+    dataset_config.expand_path(settings)
+    problems = dataset_config.source_problems(name, settings)
+    try:
+        check_selection(settings["emotions"], f"datasets.{name}.emotions")
+    except EmotionError as error:
+        problems.append(str(error))
+    if problems:
+        raise WorkflowError("\n".join(problems))
+problems = dataset_config.test_speaker_problems(
+    DATASETS, config["split"]["test_speakers"]
+)
+CROSS_CORPUS_EMOTIONS = config["cross_corpus"]["emotions"]
+try:
+    check_selection(CROSS_CORPUS_EMOTIONS, "cross_corpus.emotions")
+except EmotionError as error:
+    problems.append(str(error))
+if CROSS_CORPUS_EMOTIONS and len(DATASETS) < 2:
+    problems.append("cross_corpus.emotions needs at least two datasets under datasets:")
+if problems:
+    raise WorkflowError("\n".join(problems))
+
 FEATURE_SETS = config["feature_sets"]
 CLASSIFIERS = config["classifiers"]
 OPENSMILE_FEATURE_SETS = registry.of_kind(registry.OPENSMILE)
@@ -68,7 +102,7 @@ BYOLS_FEATURE_SETS = registry.of_kind(registry.BYOLS)
 
 
 wildcard_constraints:
-    dataset=DATASET,
+    dataset="|".join(DATASETS),
     feature_set="|".join(FEATURE_SETS),
     classifier="|".join(CLASSIFIERS),
 
@@ -84,40 +118,27 @@ localrules:
     split_speakers_folds,
     results_matrix,
     results_matrix_folds,
+    datasets_summary,
+    cross_corpus_matrix,
 
 
 def final_outputs():
-    """The results matrix (CSV, Markdown, heatmap) of the configured dataset, with the tables
-    and plots of its evaluation.scheme (see evaluation_targets)."""
-    return evaluation_targets()
+    """The results matrix (CSV, Markdown, heatmap) of every dataset with the tables and plots
+    of its evaluation.scheme (see evaluation_targets); with several datasets their summary,
+    and with cross_corpus.emotions the cross-corpus matrices."""
+    files = evaluation_targets()
+    if len(DATASETS) > 1:
+        files += [
+            f"results/summary/results_matrix.{ext}" for ext in ["csv", "md", "png"]
+        ]
+    if CROSS_CORPUS_EMOTIONS:
+        files += cross_corpus_targets()
+    return files
 
 
-def check_corpus_source():
-    """Expand ~ and environment variables in corpus.path, and check that it fits corpus.source."""
-    corpus = config["corpus"]
-    source, path = corpus["source"], os.path.expandvars(
-        os.path.expanduser(corpus["path"])
-    )
-    corpus["path"] = path
-    if path and source in ("download", "demo"):
-        raise WorkflowError(
-            f"corpus.path is {path!r} but corpus.source is {source}, which does not read it: "
-            "set corpus.source: zip for a zip or corpus.source: folder for a folder of wav "
-            "files, or leave corpus.path empty"
-        )
-    if source == "zip" and Path(path).is_dir():
-        raise WorkflowError(
-            f"corpus.path {path!r} is a folder but corpus.source is zip: set corpus.source: "
-            "folder to read its wav files, or point corpus.path at the zip"
-        )
-    if source == "folder" and Path(path).is_file():
-        raise WorkflowError(
-            f"corpus.path {path!r} is a file but corpus.source is folder: set corpus.source: "
-            "zip for a zip such as EmoDB's download.zip, or point corpus.path at a folder"
-        )
-
-
-check_corpus_source()
+def dataset(wildcards):
+    """The settings of the job's dataset (with their defaults)."""
+    return DATASETS[wildcards.dataset]
 
 
 def corpus_listing(wildcards):
@@ -125,48 +146,47 @@ def corpus_listing(wildcards):
     removing a file reruns what reads it; the folder's own mtime misses a file overwritten in
     place. One stat per file, no audio read. Empty for the download and demo sources, whose
     files are outputs of this workflow."""
-    if config["corpus"]["source"] in ("zip", "folder"):
-        return corpus_listing_once(config["corpus"]["path"])
+    settings = dataset(wildcards)
+    if settings["source"] in ("zip", "folder"):
+        recursive = settings["format"] != "emodb" and settings["source"] == "folder"
+        return corpus_listing_once(settings["path"], recursive)
     return ""
 
 
 @functools.cache
-def corpus_listing_once(path):
+def corpus_listing_once(path, recursive):
     """listing_digest, computed once per run (about 1 s at 100,000 files)."""
-    return listing_digest(path)
+    return listing_digest(path, recursive=recursive)
 
 
 def corpus_zip(wildcards):
-    """The zip to unpack: the downloaded one, or the local one given in corpus.path."""
-    if config["corpus"]["source"] == "zip":
-        return local_corpus_path()
+    """The zip to unpack: the downloaded one, or the local one given in the dataset's path."""
+    if dataset(wildcards)["source"] == "zip":
+        return dataset(wildcards)["path"]
     return f"resources/{wildcards.dataset}/download.zip"
 
 
-def local_corpus_path():
-    """corpus.path, checked to exist, for the zip and folder sources."""
-    path = config["corpus"]["path"]
-    if not path:
-        raise WorkflowError(
-            f"corpus.source is {config['corpus']['source']!r} but corpus.path is empty: set it "
-            "to EmoDB's download.zip or to a folder of its wav files"
-        )
-    if not Path(path).exists():
-        raise WorkflowError(
-            f"corpus.path {path!r} does not exist; point it at EmoDB's download.zip or at a "
-            "folder of its wav files"
-        )
-    return path
-
-
-def corpus_wav_dir(wildcards):
-    """Where the corpus' wav files are, by corpus.source."""
-    source = config["corpus"]["source"]
-    if source == "folder":
-        return local_corpus_path()
-    if source == "demo":
+def corpus_location(wildcards):
+    """Where the corpus is, by source: the local folder (or CSV manifest), the generated demo
+    or the unpacked zip."""
+    settings = dataset(wildcards)
+    if settings["source"] == "folder":
+        return settings["path"]
+    if settings["source"] == "demo":
         return f"resources/{wildcards.dataset}/demo/wav"
     return f"resources/{wildcards.dataset}/unpacked/wav"
+
+
+def format_settings(wildcards):
+    """What the dataset's format reader takes (audformat's table and columns), so that
+    changing them reruns build_metadata."""
+    settings = dataset(wildcards)
+    keys = ["table", "emotion_column", "speaker_column", "gender_column"]
+    return (
+        {key: settings[key] for key in keys}
+        if settings["format"] == "audformat"
+        else {}
+    )
 
 
 # Files the workflow ships, found relative to these rule files (also when used as a module).
@@ -175,9 +195,16 @@ EMODB_CHECKSUMS = workflow.source_path("../serflow/data/emodb.sha256")
 
 def checksums_file(wildcards):
     """The SHA-256 list that a complete EmoDB matches, or nothing when not verifying."""
-    if config["corpus"]["verify_checksums"]:
+    if dataset(wildcards)["verify_checksums"]:
         return EMODB_CHECKSUMS
     return []
+
+
+def split_settings(wildcards):
+    """The dataset's split: its own split keys over the global ones."""
+    return dataset_config.split_settings(
+        wildcards.dataset, dataset(wildcards), config["split"]
+    )
 
 
 def classifier_grid(wildcards):
@@ -257,10 +284,11 @@ def fold_split_settings(wildcards):
     """The settings of a multi-fold scheme's split: only those it reads, so that changing
     another scheme's settings does not rerun it."""
     if wildcards.scheme == "repeated_holdout":
+        split = split_settings(wildcards)
         return {
             "repeats": config["evaluation"]["repeats"],
-            "test_fraction": config["split"]["test_fraction"],
-            "seed": config["split"]["seed"],
+            "test_fraction": split["test_fraction"],
+            "seed": split["seed"],
             "cv_folds": config["cv_folds"],
         }
     return {"cv_folds": config["cv_folds"]}
@@ -341,7 +369,7 @@ def evaluation_targets():
     files = [f"results/{{dataset}}/{matrix}.{ext}" for ext in ["csv", "md", "png"]]
     files += list(evaluation_files(scheme).values())
     files += [str(plot) for plot in confusion_plots(scheme)]
-    return expand(files, dataset=DATASET)
+    return expand(files, dataset=DATASETS)
 
 
 def config_sha256():
@@ -368,6 +396,62 @@ def results_params():
         "seed": EVALUATION["seed"],
         "config_sha256": config_sha256(),
     }
+
+
+# --- several datasets: their summary and the cross-corpus matrices ----------------------------
+
+
+def dataset_matrices(wildcards):
+    """The results matrix of every dataset under the configured scheme (for several folds,
+    its per-fold summary, whose mean the summary shows)."""
+    scheme = EVALUATION["scheme"]
+    if scheme == "holdout":
+        return expand("results/{dataset}/results_matrix.csv", dataset=DATASETS)
+    return expand(evaluation_files(scheme)["uar_summary"], dataset=DATASETS)
+
+
+def cross_corpus_inputs(wildcards):
+    """Features and metadata of the training and the test dataset; the training dataset's
+    hold-out split for the diagonal."""
+    inputs = {}
+    for role in ("train", "test"):
+        name = getattr(wildcards, role)
+        inputs[f"{role}_features"] = (
+            f"results/{name}/features/{wildcards.feature_set}.normalised.parquet"
+        )
+        inputs[f"{role}_metadata"] = f"results/{name}/metadata.parquet"
+    if wildcards.train == wildcards.test:
+        inputs["split"] = f"results/{wildcards.train}/split.json"
+    return inputs
+
+
+def cross_corpus_scores(wildcards):
+    """scores.json of every (feature set, classifier, training dataset, test dataset)."""
+    return expand(
+        "results/cross_corpus/{feature_set}/{classifier}/{train}__{test}/scores.json",
+        feature_set=FEATURE_SETS,
+        classifier=CLASSIFIERS,
+        train=DATASETS,
+        test=DATASETS,
+    )
+
+
+def cross_corpus_heatmaps():
+    """One train x test heatmap per (feature set, classifier)."""
+    return [
+        f"results/cross_corpus/{feature_set}.{classifier}.png"
+        for feature_set in FEATURE_SETS
+        for classifier in CLASSIFIERS
+    ]
+
+
+def cross_corpus_targets():
+    """The cross-corpus table, its Markdown and heatmaps."""
+    return [
+        "results/cross_corpus/cross_corpus.csv",
+        "results/cross_corpus/cross_corpus.md",
+        *cross_corpus_heatmaps(),
+    ]
 
 
 # --- trained model bundles (export.models) and their predictions (predict.input) --------------
@@ -398,12 +482,13 @@ def model_targets():
     """The bundle of every exported model and, with predict.input, its predictions."""
     files = []
     for feature_set, classifier in EXPORTED_MODELS:
-        folder = f"results/{DATASET}/models/{feature_set}/{classifier}"
-        files += [f"{folder}/model.skops", f"{folder}/manifest.json"]
-        if config["predict"]["input"]:
-            files.append(
-                f"results/{DATASET}/predictions/{feature_set}/{classifier}.csv"
-            )
+        for name in DATASETS:
+            folder = f"results/{name}/models/{feature_set}/{classifier}"
+            files += [f"{folder}/model.skops", f"{folder}/manifest.json"]
+            if config["predict"]["input"]:
+                files.append(
+                    f"results/{name}/predictions/{feature_set}/{classifier}.csv"
+                )
     return files
 
 
@@ -437,7 +522,11 @@ def extractor_settings(wildcards):
 
 def print_run_warnings():
     """Repeat in the terminal the warnings that this run's jobs wrote to their logs."""
-    lines = run_warnings(Path("logs") / DATASET, RUN_STARTED)
+    lines = [
+        line
+        for name in DATASETS
+        for line in run_warnings(Path("logs") / name, RUN_STARTED)
+    ]
     if lines:
         print(f"serflow: {len(lines)} warning(s) in this run's logs:", file=sys.stderr)
         for line in lines:

@@ -7,8 +7,8 @@ rule download_corpus:
     conda:
         "../envs/audio.yaml"
     params:
-        url=config["corpus"]["url"],
-        sha256=config["corpus"]["sha256"],
+        url=lambda wildcards: dataset_config.download_url(dataset(wildcards)),
+        sha256=lambda wildcards: dataset(wildcards)["sha256"],
         retries=config["download"]["retries"],
         timeout_s=config["download"]["timeout_s"],
     script:
@@ -25,8 +25,10 @@ rule unpack_corpus:
     conda:
         "../envs/audio.yaml"
     params:
-        # a zip given in corpus.path that is replaced, even by an older file, reruns this
+        # a zip given as the dataset's path that is replaced, even by an older file, reruns this
         zip_listing=corpus_listing,
+        # EmoDB's wav files come out of its zip's wav/ folder; other corpora keep their folders
+        flatten=lambda wildcards: dataset(wildcards)["format"] == "emodb",
     script:
         "../scripts/unpack_corpus.py"
 
@@ -39,17 +41,15 @@ rule generate_demo_corpus:
     conda:
         "../envs/audio.yaml"
     params:
-        clips_per_class=config["corpus"]["demo"]["clips_per_class"],
-        min_duration_s=config["corpus"]["demo"]["min_duration_s"],
-        max_duration_s=config["corpus"]["demo"]["max_duration_s"],
-        seed=config["corpus"]["demo"]["seed"],
+        format=lambda wildcards: dataset(wildcards)["format"],
+        demo=lambda wildcards: dataset(wildcards)["demo"],
     script:
         "../scripts/generate_demo_corpus.py"
 
 
 rule build_metadata:
     input:
-        wav_dir=corpus_wav_dir,
+        corpus=corpus_location,
         checksums=checksums_file,
     output:
         metadata="results/{dataset}/metadata.parquet",
@@ -58,8 +58,11 @@ rule build_metadata:
     conda:
         "../envs/audio.yaml"
     params:
-        skip_bad_files=config["corpus"]["skip_bad_files"],
-        min_duration_s=config["corpus"]["min_duration_s"],
+        format=lambda wildcards: dataset(wildcards)["format"],
+        format_settings=format_settings,
+        emotions=lambda wildcards: dataset(wildcards)["emotions"],
+        skip_bad_files=lambda wildcards: dataset(wildcards)["skip_bad_files"],
+        min_duration_s=lambda wildcards: dataset(wildcards)["min_duration_s"],
         # names, sizes and mtimes of a local corpus: a file replaced, added or removed reruns this
         corpus_listing=corpus_listing,
     script:

@@ -123,3 +123,30 @@ rule results_matrix_folds:
         **results_params(),
     script:
         "../scripts/results_matrix_folds.py"
+
+
+# With several datasets: every dataset's results matrix in one table and heatmap.
+rule datasets_summary:
+    input:
+        matrices=dataset_matrices,
+    output:
+        csv=report(
+            "results/summary/results_matrix.csv",
+            caption="../report/summary.rst",
+            category="Datasets",
+        ),
+        markdown="results/summary/results_matrix.md",
+        heatmap=report(
+            "results/summary/results_matrix.png",
+            caption="../report/summary.rst",
+            category="Datasets",
+        ),
+    log:
+        "logs/summary/results_matrix.log",
+    conda:
+        "../envs/classify.yaml"
+    params:
+        datasets=list(DATASETS),
+        scheme=EVALUATION["scheme"],
+    script:
+        "../scripts/datasets_summary.py"

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from serflow.bundle import file_sha256, refit_best, save_bundle, training_statistics
-from serflow.experiment import labelled_rows
+from serflow.experiment import class_order, encode, labelled_rows
 from serflow.logs import log_to_file
 from serflow.tables import read_parquet
 
@@ -17,12 +17,17 @@ with open(snakemake.input.split) as stream:
     (fold,) = json.load(stream)["folds"]
 with open(snakemake.input.best_params) as stream:
     best_params = json.load(stream)["best_params"]
-metadata = read_parquet(snakemake.input.metadata, columns=["utterance", "speaker", "emotion"])
+metadata = read_parquet(
+    snakemake.input.metadata, columns=["utterance", "speaker", "label", "emotion"]
+)
 speakers = fold["train_speakers"]
 # the rows tune_classifier trained on, in its order
-x_train, y_train, train_ids = labelled_rows(
+x_train, train_emotions, train_ids = labelled_rows(
     read_parquet(snakemake.input.features), metadata, speakers
 )
+# classes numbered as tune_classifier numbers them, so that the refit is the same fit
+order = class_order(metadata)
+y_train = encode(train_emotions, order)
 estimator = refit_best(
     classifier, snakemake.params.grid, best_params, x_train, y_train, snakemake.params.seed
 )
@@ -76,6 +81,7 @@ manifest = save_bundle(
         "n_training_utterances": len(train_ids),
         "config_sha256": snakemake.params.config_sha256,
     },
+    labels=order,
 )
 log.info(
     "%s/%s: %s refitted on %d utterances of %d speakers, %s scores, classes %s",

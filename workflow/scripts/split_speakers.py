@@ -5,15 +5,10 @@ from serflow.split import outer_split
 from serflow.tables import read_parquet, write_json
 
 log = log_to_file(snakemake.log[0])
-metadata = read_parquet(snakemake.input.metadata, columns=["utterance", "speaker", "emotion"])
+metadata = read_parquet(snakemake.input.metadata)
 scheme = getattr(snakemake.wildcards, "scheme", "holdout")
 if scheme == "holdout":
-    settings = {
-        "test_fraction": snakemake.params.test_fraction,
-        "seed": snakemake.params.seed,
-        "test_speakers": list(snakemake.params.test_speakers),
-        "cv_folds": snakemake.params.cv_folds,
-    }
+    settings = {**snakemake.params.split, "cv_folds": snakemake.params.cv_folds}
 else:
     settings = dict(snakemake.params.settings)
 split = outer_split(metadata, scheme, **settings)

@@ -17,7 +17,7 @@ with open(snakemake.input.split) as stream:
 fold = folds[getattr(snakemake.wildcards, "fold", HOLDOUT_FOLD_ID)]
 outcome = train_and_test(
     read_parquet(snakemake.input.features),
-    read_parquet(snakemake.input.metadata, columns=["utterance", "speaker", "emotion"]),
+    read_parquet(snakemake.input.metadata, columns=["utterance", "speaker", "label", "emotion"]),
     fold,
     classifier,
     snakemake.params.grid,

@@ -1,8 +1,9 @@
-"""Rule unpack_corpus: extract the wav files of a corpus zip into one folder."""
+"""Rule unpack_corpus: extract a corpus zip (its wav files, or for corpora in folders the whole
+tree) into one folder."""
 
 from serflow.corpus import unpack_zip
 from serflow.logs import log_to_file
 
 log = log_to_file(snakemake.log[0])
-wavs = unpack_zip(snakemake.input.zip, snakemake.output.wav_dir)
-log.info("unpacked %d wav files from %s", len(wavs), snakemake.input.zip)
+files = unpack_zip(snakemake.input.zip, snakemake.output.wav_dir, flatten=snakemake.params.flatten)
+log.info("unpacked %d files from %s", len(files), snakemake.input.zip)

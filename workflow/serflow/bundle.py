@@ -150,8 +150,12 @@ def save_bundle(
     training_mean: np.ndarray,
     training_std: np.ndarray,
     manifest: dict[str, Any],
+    labels: list[str],
 ) -> dict[str, Any]:
     """Write ``model.skops`` then ``manifest.json`` (each atomically) into ``folder``.
+
+    The classifier was fitted on class numbers: class ``i`` is ``labels[i]`` (the order the
+    benchmark numbers emotions in, :func:`serflow.experiment.class_order`).
 
     ``manifest`` holds what the caller knows (dataset, feature set, extractor, normalisation,
     training speakers, config digest, best params); versions, labels, the score kind and the
@@ -172,7 +176,7 @@ def save_bundle(
         "bundle_format": BUNDLE_FORMAT,
         "serflow_version": serflow.__version__,
         **manifest,
-        "labels": [str(label) for label in estimator.classes_],
+        "labels": [str(labels[int(code)]) for code in estimator.classes_],
         "scores": score_kind(estimator),
         "n_features": len(feature_names),
         "versions": {"scikit-learn": sklearn.__version__, "skops": skops.__version__},
@@ -214,7 +218,7 @@ class Bundle:
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """Predicted labels of normalised feature rows."""
-        return self.classifier.predict(features)
+        return np.asarray(self.labels, dtype=object)[self.classifier.predict(features)].astype(str)
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:

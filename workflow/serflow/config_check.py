@@ -42,17 +42,17 @@ def unknown_keys(
     return lines
 
 
-def check_config(config: dict[str, Any], schema: dict[str, Any]) -> None:
+def check_config(config: dict[str, Any], schema: dict[str, Any], prefix: str = "") -> None:
     """Raise :class:`ConfigError` for an unknown key or a speaker id that YAML read as a number.
 
     Run before the schema validation, whose message for these prints the whole schema.
     """
-    lines = unknown_keys(config, schema)
+    lines = unknown_keys(config, schema, prefix=prefix)
     for speaker in (config.get("split") or {}).get("test_speakers") or []:
         if isinstance(speaker, int | float):
             lines.append(
-                f"split.test_speakers: {speaker!r} is a number, but speaker ids are strings of "
-                "two digits: quote them, e.g. test_speakers: ['03', '08'] (YAML reads 03 as 3)"
+                f"{prefix}split.test_speakers: {speaker!r} is a number, but speaker ids are "
+                "strings: quote them, e.g. test_speakers: ['03', '08'] (YAML reads 03 as 3)"
             )
     if lines:
         raise ConfigError("\n".join(lines))

@@ -1,7 +1,10 @@
-"""Finding, unpacking and describing a corpus of EmoDB-named wav files."""
+"""Unpacking a corpus and describing it: one metadata row per usable utterance, whatever the
+corpus format (the formats say what each file is; :mod:`serflow.formats`)."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import os
 import shutil
@@ -14,21 +17,15 @@ import pandas as pd
 import soundfile as sf
 
 from serflow.download import sha256sum
-from serflow.emodb import EMOTIONS, EXPECTED_UTTERANCES, parse_utterance, speaker_gender
+from serflow.emodb import EXPECTED_UTTERANCES
+from serflow.emotions import select_emotions
+from serflow.formats import Entry
 
 log = logging.getLogger(__name__)
 
-METADATA_COLUMNS = [
-    "utterance",
-    "path",
-    "speaker",
-    "gender",
-    "text",
-    "emotion",
-    "emotion_name",
-    "duration_s",
-    "sample_rate",
-]
+#: The columns every metadata table starts with; a format's own fields follow, then
+#: ``duration_s`` and ``sample_rate``.
+METADATA_COLUMNS = ["utterance", "path", "speaker", "gender", "label", "emotion"]
 
 
 class CorpusError(ValueError):
@@ -76,11 +73,29 @@ def wav_members(archive: zipfile.ZipFile, zip_path: Path) -> list[str]:
     return sorted(members.values())
 
 
-def unpack_zip(zip_path: str | os.PathLike, wav_dir: str | os.PathLike) -> list[Path]:
-    """Extract the ``.wav`` members of an EmoDB zip (found under any folder) into ``wav_dir``.
+def _members(archive: zipfile.ZipFile, zip_path: Path) -> list[str]:
+    """Every file member of ``archive`` but macOS metadata, sorted; an error for a member whose
+    path would leave the folder it is unpacked into."""
+    members = []
+    for member in sorted(archive.namelist()):
+        if member.endswith("/") or is_macos_metadata(member):
+            continue
+        if member.startswith("/") or ".." in member.split("/"):
+            raise CorpusError(f"{zip_path}: member {member} points outside the corpus folder")
+        members.append(member)
+    return members
 
-    macOS metadata (``__MACOSX/``, ``._*``) is left out. The folder is filled under a temporary
-    name and renamed once complete; a damaged member stops it, naming the zip and the member.
+
+def unpack_zip(
+    zip_path: str | os.PathLike, wav_dir: str | os.PathLike, *, flatten: bool = True
+) -> list[Path]:
+    """Extract a corpus zip into ``wav_dir``.
+
+    ``flatten`` (EmoDB) puts the ``.wav`` members, found under any folder, directly in
+    ``wav_dir``; otherwise every member keeps its folders (RAVDESS's Actor_XX, CREMA-D's
+    AudioWAV and VideoDemographics.csv). macOS metadata (``__MACOSX/``, ``._*``) is left out.
+    The folder is filled under a temporary name and renamed once complete; a damaged member
+    stops it, naming the zip and the member.
     """
     zip_path, wav_dir = Path(zip_path), Path(wav_dir)
     try:
@@ -96,8 +111,10 @@ def unpack_zip(zip_path: str | os.PathLike, wav_dir: str | os.PathLike) -> list[
     written = []
     try:
         with archive:
-            for member in wav_members(archive, zip_path):
-                name = member.rsplit("/", 1)[-1]
+            members = wav_members(archive, zip_path) if flatten else _members(archive, zip_path)
+            for member in members:
+                name = member.rsplit("/", 1)[-1] if flatten else member
+                (temp / name).parent.mkdir(parents=True, exist_ok=True)
                 try:
                     with archive.open(member) as source, open(temp / name, "wb") as out:
                         shutil.copyfileobj(source, out)
@@ -107,7 +124,7 @@ def unpack_zip(zip_path: str | os.PathLike, wav_dir: str | os.PathLike) -> list[
                         "again or make it anew from good copies of the files"
                     ) from error
                 written.append(wav_dir / name)
-        if not written:
+        if not any(path.suffix.lower() == ".wav" for path in written):
             raise CorpusError(
                 f"{zip_path} holds no .wav files; EmoDB's download.zip has them under wav/"
             )
@@ -136,104 +153,150 @@ def list_wavs(folder: str | os.PathLike) -> list[Path]:
     return wavs
 
 
-#: The advice that ends the message of a file that ``skip_bad_files`` could leave out.
-SKIP_ADVICE = "or set corpus.skip_bad_files: true to skip it"
+def skip_advice(key: str) -> str:
+    """The advice that ends the message of a file that ``skip_bad_files`` could leave out;
+    ``key`` is the dataset's config key (``datasets.<name>``)."""
+    return f"or set {key}.skip_bad_files: true to skip it"
 
 
-def _describe_wav(path: Path, min_duration_s: float = 0.0) -> tuple[float, int]:
-    """Duration (s) and sample rate of a wav, decoding it whole to catch corrupt data."""
+def _describe_audio(
+    path: Path, min_duration_s: float = 0.0, key: str = "datasets.<name>"
+) -> tuple[float, int, str]:
+    """Duration (s), sample rate and SHA-256 of an audio file, decoding it whole to catch
+    corrupt data."""
+    advice = skip_advice(key)
     try:
-        samples, sample_rate = sf.read(path, dtype="float32", always_2d=True)
+        data = path.read_bytes()
+        samples, sample_rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, OSError) as error:
         raise CorpusError(
             f"{path} cannot be decoded as audio ({error}); replace it with a good copy, remove "
-            f"it, {SKIP_ADVICE}"
+            f"it, {advice}"
         ) from error
     if samples.shape[0] == 0:
         raise CorpusError(
-            f"{path} holds no audio samples; replace it with a good copy, remove it, {SKIP_ADVICE}"
+            f"{path} holds no audio samples; replace it with a good copy, remove it, {advice}"
         )
     if not np.isfinite(samples).all():
-        raise CorpusError(f"{path} holds non-finite samples; replace it, remove it, {SKIP_ADVICE}")
+        raise CorpusError(f"{path} holds non-finite samples; replace it, remove it, {advice}")
     duration_s = samples.shape[0] / sample_rate
     if duration_s < min_duration_s:
         raise CorpusError(
             f"{path} lasts {1000 * duration_s:.1f} ms ({samples.shape[0]} samples at "
-            f"{sample_rate} Hz), shorter than corpus.min_duration_s ({min_duration_s} s) that the "
+            f"{sample_rate} Hz), shorter than {key}.min_duration_s ({min_duration_s} s) that the "
             f"feature extractors need; replace it with the whole recording, remove it, "
-            f"{SKIP_ADVICE}"
+            f"{advice}"
         )
-    return duration_s, int(sample_rate)
+    return duration_s, int(sample_rate), hashlib.sha256(data).hexdigest()
 
 
-def _skipped_reason(message: str) -> str:
+def _skipped_reason(message: str, key: str) -> str:
     """A bad file's message without the advice to skip it, once it has been skipped."""
-    return message.replace(f", {SKIP_ADVICE}", "").replace(f"; {SKIP_ADVICE}", "")
+    advice = skip_advice(key)
+    return message.replace(f", {advice}", "").replace(f"; {advice}", "")
+
+
+@dataclass
+class Corpus:
+    """A described corpus: its metadata, what was skipped, what the format left out (with the
+    reason) and plain-language findings (byte-identical files, emotions not selected)."""
+
+    metadata: pd.DataFrame
+    skipped: Skipped
+    ignored: dict[str, str]
+    findings: list[str]
 
 
 def build_metadata(
-    wavs: list[Path], *, skip_bad_files: bool = False, min_duration_s: float = 0.0
-) -> tuple[pd.DataFrame, Skipped]:
-    """One row per utterance, sorted by id, with speaker, text, emotion, duration and rate.
+    entries: list[Entry],
+    *,
+    skip_bad_files: bool = False,
+    min_duration_s: float = 0.0,
+    emotions: list[str] | dict[str, str] | None = None,
+    key: str = "datasets.<name>",
+) -> Corpus:
+    """One row per utterance, sorted by id: speaker, gender, the corpus's own label, the
+    canonical emotion, the format's other fields, duration and rate.
 
-    Files with bad names, undecodable audio or clips shorter than ``min_duration_s``, files
-    whose names give the same utterance id (``03a01Wa.wav`` and ``03a01Wa.WAV``), and speakers
-    with a single utterance (they cannot be normalised with their own statistics), raise
-    :class:`CorpusError`, or with ``skip_bad_files`` are left out and listed in the returned
-    :class:`Skipped`.
+    Files with bad names or unknown labels, undecodable audio or clips shorter than
+    ``min_duration_s``, files that give the same utterance id (``03a01Wa.wav`` and
+    ``03a01Wa.WAV``), and speakers left with a single utterance (they cannot be normalised with
+    their own statistics) raise :class:`CorpusError`, or with ``skip_bad_files`` are left out
+    and listed in :attr:`Corpus.skipped`. ``emotions`` keeps or merges emotions
+    (:func:`serflow.emotions.select_emotions`); ``key`` names the dataset's config in messages.
     """
-    skipped = Skipped()
-    rows = []
-    for path in sorted(wavs, key=lambda p: p.name):
-        try:
-            parts = parse_utterance(path.name)
-            duration_s, sample_rate = _describe_wav(path, min_duration_s)
-        except (ValueError, CorpusError) as error:
-            if not skip_bad_files:
-                raise CorpusError(str(error)) from error
-            skipped.add(path.name, _skipped_reason(str(error)))
+    advice = skip_advice(key)
+    skipped, ignored, findings = Skipped(), {}, []
+    rows, digests = [], {}
+    for entry in entries:
+        if entry.ignored:
+            ignored[entry.path.name] = entry.ignored
             continue
+        try:
+            if entry.problem:
+                raise CorpusError(f"{entry.problem}, {advice}")
+            duration_s, sample_rate, digest = _describe_audio(entry.path, min_duration_s, key)
+        except CorpusError as error:
+            if not skip_bad_files:
+                raise
+            skipped.add(entry.path.name, _skipped_reason(str(error), key))
+            continue
+        digests.setdefault(digest, []).append(entry.path.name)
         rows.append(
             {
-                "utterance": parts.utterance,
-                "path": str(path.resolve()),
-                "speaker": parts.speaker,
-                "gender": speaker_gender(parts.speaker),
-                "text": parts.text,
-                "emotion": parts.emotion,
-                "emotion_name": EMOTIONS[parts.emotion],
+                "path": str(entry.path.resolve()),
+                **entry.fields,
                 "duration_s": duration_s,
                 "sample_rate": sample_rate,
             }
         )
-    metadata = pd.DataFrame(rows, columns=METADATA_COLUMNS)
+    for names in digests.values():
+        if len(names) > 1:
+            findings.append(f"byte-identical files under different names: {', '.join(names)}")
+    columns = METADATA_COLUMNS + [
+        column
+        for column in (rows[0] if rows else {})
+        if column not in METADATA_COLUMNS and column not in ("duration_s", "sample_rate")
+    ]
+    metadata = pd.DataFrame(rows, columns=[*columns, "duration_s", "sample_rate"])
     repeated = metadata[metadata["utterance"].duplicated(keep=False)]
     for utterance, files in repeated.groupby("utterance")["path"]:
         names = [Path(p).name for p in files]
         message = (
             f"files {' and '.join(names)} in {Path(files.iloc[0]).parent} are the same utterance "
-            f"{utterance}; keep the right one and remove the other(s), {SKIP_ADVICE}"
+            f"{utterance}; keep the right one and remove the other(s), {advice}"
         )
         if not skip_bad_files:
             raise CorpusError(message)
         for name in names:
-            skipped.add(name, _skipped_reason(message))
+            skipped.add(name, _skipped_reason(message, key))
         metadata = metadata[metadata["utterance"] != utterance]
+    selected = select_emotions(metadata["emotion"], emotions)
+    left_out = metadata.loc[selected.isna(), "emotion"].value_counts().sort_index()
+    if len(left_out):
+        findings.append(
+            f"{key}.emotions leaves out {int(left_out.sum())} utterance(s): "
+            + ", ".join(f"{emotion} {n}" for emotion, n in left_out.items())
+        )
+    metadata = metadata.assign(emotion=selected)[selected.notna()]
     counts = metadata["speaker"].value_counts()
     for speaker in sorted(counts[counts < 2].index):
-        names = metadata.loc[metadata["speaker"] == speaker, "utterance"].tolist()
+        names = metadata.loc[metadata["speaker"] == speaker, "path"].map(lambda p: Path(p).name)
         message = (
-            f"speaker {speaker} has a single utterance ({names[0]}.wav): per-speaker "
+            f"speaker {speaker} has a single utterance ({names.iloc[0]}): per-speaker "
             f"normalisation needs at least two; add that speaker's other files, remove this one, "
-            f"{SKIP_ADVICE}"
+            f"{advice}"
         )
         if not skip_bad_files:
             raise CorpusError(message)
-        skipped.add(f"{names[0]}.wav", _skipped_reason(message))
+        skipped.add(names.iloc[0], _skipped_reason(message, key))
         metadata = metadata[metadata["speaker"] != speaker]
     if metadata.empty:
-        raise CorpusError("no usable utterances are left in the corpus; see the skipped files")
-    return metadata.sort_values("utterance", ignore_index=True), skipped
+        raise CorpusError(
+            f"no usable utterances are left in the corpus of {key}; see the skipped files"
+        )
+    metadata = metadata.sort_values("utterance", ignore_index=True)
+    return Corpus(metadata, skipped, ignored, findings)
 
 
 def check_sums(wavs: list[Path], sums_file: str | os.PathLike) -> list[str]:

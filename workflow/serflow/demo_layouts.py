@@ -105,6 +105,9 @@ NAMERS: dict[str, tuple[Callable[[int, str, int], str], int]] = {
     "audformat": (_generic_name, 99),
 }
 
+#: Speakers of a format's demo corpus (datasets.<name>.demo.speakers: 0).
+DEMO_SPEAKERS = {"ravdess": 6, "cremad": 6, "tess": 2, "savee": 4, "csv": 6, "audformat": 6}
+
 #: The emotions each format's corpus has, canonical names.
 FORMAT_EMOTIONS = {
     "ravdess": list(ravdess.LABELS.values()),

@@ -67,7 +67,7 @@ def parse_utterance(name: str) -> Utterance:
         raise ValueError(
             f"{name!r} does not follow EmoDB's file naming SSTTTEV.wav (speaker SS, text TTT, "
             f"emotion letter E in {''.join(EMOTIONS)}, version letter V), e.g. 03a01Fa.wav; "
-            "rename or remove the file, or set corpus.skip_bad_files: true to skip it"
+            "rename or remove the file"
         )
     return Utterance(utterance=stem, **match.groupdict())
 

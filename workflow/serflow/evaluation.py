@@ -8,23 +8,19 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix
 
-from serflow.emodb import EMOTIONS
 from serflow.metrics import uar
 from serflow.stats import mcnemar_exact, paired_permutation_uar
 
 
 def emotion_order(labels: pd.Series | np.ndarray) -> list[str]:
-    """The emotion letters present in ``labels``, in EmoDB's documentation order."""
-    present = set(np.asarray(labels))
-    return [e for e in EMOTIONS if e in present] + sorted(present - set(EMOTIONS))
+    """The emotions present in ``labels``, alphabetically."""
+    return sorted(set(np.asarray(labels)))
 
 
 def test_scores(predictions: pd.DataFrame) -> dict:
     """UAR, accuracy and per-class recall from a table with ``emotion`` and ``predicted``."""
     truth, predicted = predictions["emotion"].to_numpy(), predictions["predicted"].to_numpy()
-    recall = {
-        EMOTIONS.get(e, e): float(np.mean(predicted[truth == e] == e)) for e in emotion_order(truth)
-    }
+    recall = {e: float(np.mean(predicted[truth == e] == e)) for e in emotion_order(truth)}
     return {
         "uar": uar(truth, predicted),
         "accuracy": float(np.mean(truth == predicted)),
@@ -40,7 +36,7 @@ def report_text(predictions: pd.DataFrame) -> str:
         predictions["emotion"],
         predictions["predicted"],
         labels=labels,
-        target_names=[EMOTIONS.get(e, e) for e in labels],
+        target_names=labels,
         digits=3,
         zero_division=0,
     )
@@ -49,7 +45,7 @@ def report_text(predictions: pd.DataFrame) -> str:
 def confusion_table(predictions: pd.DataFrame) -> pd.DataFrame:
     """Counts with true emotions as rows and predicted emotions as columns, by name."""
     labels = emotion_order(pd.concat([predictions["emotion"], predictions["predicted"]]))
-    names = [EMOTIONS.get(e, e) for e in labels]
+    names = labels
     counts = confusion_matrix(predictions["emotion"], predictions["predicted"], labels=labels)
     return pd.DataFrame(counts, index=pd.Index(names, name="emotion"), columns=names)
 
@@ -86,7 +82,7 @@ def recall_table(
     Computed on the predictions pooled over the outer folds; rows follow the config's order,
     columns EmoDB's emotion order by name.
     """
-    names = [EMOTIONS.get(e, e) for e in emotion_order(pooled["emotion"])]
+    names = emotion_order(pooled["emotion"])
     rows = []
     for feature_set in feature_sets:
         for classifier in classifiers:

@@ -10,22 +10,28 @@ import os
 from pathlib import Path
 
 
-def listing_digest(path: str | os.PathLike) -> str:
-    """A cheap fingerprint of a corpus: SHA-256 of the name, size and mtime of its wav files.
+def listing_digest(path: str | os.PathLike, *, recursive: bool = False) -> str:
+    """A cheap fingerprint of a corpus: SHA-256 of the name, size and mtime of its files.
 
-    For a folder, its ``.wav`` files (the ones :func:`list_wavs` reads); for a zip, the zip
-    itself. Replacing, adding or removing a file changes it, without reading any audio: one
-    ``stat`` per file. Empty when the path does not exist (the rules then name the problem).
+    For a folder, the ``.wav`` files directly in it (EmoDB's layout) or, ``recursive``, every
+    file below it (corpora in sub-folders, with their CSV or database files); for a file (a
+    zip, a CSV manifest), the file itself and, for a CSV, every file below its folder.
+    Replacing, adding or removing a file changes it, without reading any audio: one ``stat``
+    per file. Empty when the path does not exist (the rules then name the problem).
     """
     path = Path(path)
     digest = hashlib.sha256()
-    if path.is_dir():
+    if path.is_dir() and recursive:
+        stats = sorted(_walk(path))
+    elif path.is_dir():
         with os.scandir(path) as entries:
             stats = sorted(
                 (entry.name, entry.stat())
                 for entry in entries
                 if entry.name.lower().endswith(".wav") and entry.is_file()
             )
+    elif path.is_file() and recursive:
+        stats = sorted(_walk(path.parent))
     elif path.is_file():
         stats = [(path.name, path.stat())]
     else:
@@ -33,3 +39,13 @@ def listing_digest(path: str | os.PathLike) -> str:
     for name, stat in stats:
         digest.update(f"{name}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def _walk(folder: Path) -> list[tuple[str, os.stat_result]]:
+    """(relative path, stat) of every file below ``folder``."""
+    found = []
+    for root, _, files in os.walk(folder):
+        for name in files:
+            full = os.path.join(root, name)
+            found.append((os.path.relpath(full, folder), os.stat(full)))
+    return found

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-from serflow.emodb import EMOTIONS
 from serflow.fold_ids import HOLDOUT_FOLD_ID, SCHEME_NAMES, repeat_fold_ids, speaker_fold_id
 
 
@@ -40,13 +39,17 @@ def holdout_split(
     seed: int = 0,
     test_speakers: list[str] | None = None,
     cv_folds: int = 5,
+    use_database_splits: bool = False,
 ) -> dict:
-    """A speaker-disjoint split: listed ``test_speakers`` or a seeded draw of them.
+    """A speaker-disjoint split: listed ``test_speakers``, the speakers of an audformat
+    database's test tables (``use_database_splits``) or a seeded draw of them.
 
     Checks that the training part holds every emotion of the corpus, each often enough for
     ``cv_folds``-fold stratified cross-validation, and that the test part is not empty.
     """
     speakers = sorted(metadata["speaker"].unique())
+    if use_database_splits:
+        test_speakers = database_test_speakers(metadata)
     if test_speakers:
         unknown = sorted(set(test_speakers) - set(speakers))
         if unknown:
@@ -69,25 +72,41 @@ def holdout_split(
     }
 
 
+def database_test_speakers(metadata: pd.DataFrame) -> list[str]:
+    """The speakers of the database's test split; an error naming any speaker that is also in
+    its training split (the split would not be speaker-independent)."""
+    if "database_split" not in metadata.columns:
+        raise SplitError("split.use_database_splits needs an audformat dataset (database_split)")
+    test = set(metadata.loc[metadata["database_split"] == "test", "speaker"])
+    both = sorted(test & set(metadata.loc[metadata["database_split"] != "test", "speaker"]))
+    if both:
+        raise SplitError(
+            f"the database's test and training tables share speaker(s) {both}: its split is not "
+            "speaker-independent; set split.use_database_splits: false (serflow then splits by "
+            "speaker) or list split.test_speakers"
+        )
+    return sorted(test)
+
+
 def check_training_classes(
     metadata: pd.DataFrame, train_speakers: list[str], cv_folds: int, how: str
 ) -> None:
     """Raise :class:`SplitError` when the training speakers lack an emotion or have too few."""
-    emotions = sorted(metadata["emotion"].unique(), key=list(EMOTIONS).index)
+    emotions = sorted(metadata["emotion"].unique())
     counts = metadata[metadata["speaker"].isin(train_speakers)]["emotion"].value_counts()
     for emotion in emotions:
         count = int(counts.get(emotion, 0))
         if count == 0:
             raise SplitError(
                 f"the training speakers {train_speakers} (test speakers {how}) have no "
-                f"utterance of emotion {emotion} ({EMOTIONS[emotion]}), which the classifiers "
+                f"utterance of emotion {emotion}, which the classifiers "
                 "could then never predict; choose other test speakers (split.test_speakers or "
                 "split.seed), or add recordings of that emotion by the training speakers"
             )
         if count < cv_folds:
             raise SplitError(
                 f"the training speakers {train_speakers} (test speakers {how}) have {count} "
-                f"utterance(s) of emotion {emotion} ({EMOTIONS[emotion]}), fewer than the "
+                f"utterance(s) of emotion {emotion}, fewer than the "
                 f"{cv_folds} that {cv_folds}-fold cross-validation needs; choose other test "
                 "speakers (split.test_speakers or split.seed) or lower cv_folds"
             )

@@ -54,8 +54,7 @@ def _entry(path: Path, sexes: dict[str, str]) -> Entry:
             path,
             problem=(
                 f"{path}: not named like CREMA-D (ActorID_Sentence_Emotion_Level.wav, e.g. "
-                "1001_DFA_ANG_XX.wav); rename or remove it, or set skip_bad_files: true for "
-                "the dataset"
+                "1001_DFA_ANG_XX.wav); rename or remove it"
             ),
         )
     parts = match.groupdict()

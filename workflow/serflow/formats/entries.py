@@ -64,7 +64,7 @@ def labelled(
             fields,
             problem=(
                 f"{path}: {what} label {label!r} is not one of {', '.join(labels)}; rename or "
-                "remove the file, or set skip_bad_files: true for the dataset"
+                "remove the file"
             ),
         )
     return Entry(path, {**fields, "label": label, "emotion": emotion})

@@ -45,8 +45,7 @@ def _entry(path: Path) -> Entry:
             path,
             problem=(
                 f"{path}: not named like RAVDESS (MM-VV-EE-II-SS-RR-AA.wav, seven two-digit "
-                "fields, e.g. 03-01-05-02-01-01-12.wav); rename or remove it, or set "
-                "skip_bad_files: true for the dataset"
+                "fields, e.g. 03-01-05-02-01-01-12.wav); rename or remove it"
             ),
         )
     parts = match.groupdict()

@@ -38,7 +38,7 @@ def _entry(path: Path) -> Entry:
             problem=(
                 f"{path}: not named like SAVEE (DC_a01.wav: speaker DC, JE, JK or KL, emotion "
                 "code a, d, f, h, n, sa or su, and a number; or a01.wav in a speaker's folder); "
-                "rename or remove it, or set skip_bad_files: true for the dataset"
+                "rename or remove it"
             ),
         )
     fields = {

@@ -34,8 +34,7 @@ def _entry(path: Path) -> Entry:
             path,
             problem=(
                 f"{path}: not named like TESS (OAF_word_emotion.wav or YAF_word_emotion.wav, "
-                "e.g. OAF_back_angry.wav); rename or remove it, or set skip_bad_files: true for "
-                "the dataset"
+                "e.g. OAF_back_angry.wav); rename or remove it"
             ),
         )
     fields = {

@@ -1,0 +1,36 @@
+"""Rule cross_corpus_matrix: the train x test UAR matrix of every feature set and classifier,
+as one long table, Markdown and a heatmap each."""
+
+import json
+from pathlib import Path
+
+from serflow.classifiers import CLASSIFIER_NAMES
+from serflow.logs import log_to_file
+from serflow.plots import plot_heatmap
+from serflow.results_matrix import matrix_markdown
+from serflow.summary import cross_corpus_matrix, cross_corpus_table
+from serflow.tables import write_csv, write_text
+
+log = log_to_file(snakemake.log[0])
+params = snakemake.params
+scores = []
+for path in snakemake.input.scores:
+    with open(path) as stream:
+        scores.append(json.load(stream))
+table = cross_corpus_table(scores)
+write_csv(table, snakemake.output.csv, index=False, float_format="%.1f")
+heatmaps = {Path(path).name: path for path in snakemake.output.heatmaps}
+sections = []
+for feature_set in params.feature_sets:
+    for classifier in params.classifiers:
+        matrix = cross_corpus_matrix(table, feature_set, classifier, params.datasets)
+        title = f"{feature_set} · {CLASSIFIER_NAMES[classifier]}"
+        caption = f"Cross-corpus test UAR (%), {title}, emotions {', '.join(params.emotions)}"
+        log.info("%s\n%s", caption, matrix.to_string())
+        sections.append(matrix_markdown(matrix, caption))
+        plot_heatmap(
+            matrix,
+            f"train (rows) → test (columns): {title}",
+            heatmaps[f"{feature_set}.{classifier}.png"],
+        )
+write_text("\n".join(sections), snakemake.output.markdown)

@@ -1,0 +1,52 @@
+"""Tables across datasets: every dataset's results side by side, and the cross-corpus matrix."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from serflow.classifiers import CLASSIFIER_NAMES
+
+
+def datasets_summary(matrices: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Rows (dataset, feature set), columns classifier names, cells test UAR (%).
+
+    ``matrices`` maps each dataset to its results matrix (rows feature sets, columns classifier
+    names), in the order the rows should have.
+    """
+    parts = [matrix.assign(dataset=name) for name, matrix in matrices.items()]
+    table = pd.concat(parts).reset_index().set_index(["dataset", "feature_set"])
+    return table
+
+
+def fold_means(summary: pd.DataFrame, classifiers: list[str]) -> pd.DataFrame:
+    """A multi-fold scheme's uar_summary table as a matrix of mean UARs (%, one decimal)."""
+    means = summary.pivot(index="feature_set", columns="classifier", values="uar_mean")
+    means = means[[c for c in classifiers if c in means.columns]].round(1)
+    return means.rename(columns=CLASSIFIER_NAMES).rename_axis(columns=None)
+
+
+def cross_corpus_table(scores: list[dict]) -> pd.DataFrame:
+    """One row per (feature set, classifier, train dataset, test dataset) with its UAR (%)."""
+    rows = [
+        {
+            "feature_set": score["feature_set"],
+            "classifier": score["classifier"],
+            "train": score["train_dataset"],
+            "test": score["test_dataset"],
+            "uar": round(100 * score["uar"], 1),
+            "n_test": score["n_test"],
+        }
+        for score in scores
+    ]
+    return pd.DataFrame(rows)
+
+
+def cross_corpus_matrix(
+    table: pd.DataFrame, feature_set: str, classifier: str, datasets: list[str]
+) -> pd.DataFrame:
+    """Train datasets (rows) x test datasets (columns) UAR (%) of one feature set and classifier."""
+    part = table[(table["feature_set"] == feature_set) & (table["classifier"] == classifier)]
+    matrix = part.pivot(index="train", columns="test", values="uar")
+    return matrix.reindex(index=datasets, columns=datasets).rename_axis(
+        index="train \\ test", columns=None
+    )
