@@ -23,12 +23,14 @@ MATRIX = Path("results/demo/results_matrix.csv")
 #: A consumer's own config: only what it wants to set (a corpus, a feature set, a classifier and
 #: its grid); every other key comes from serflow's schema defaults.
 PARTIAL_CONFIG = {
-    "dataset": "demo",
-    "corpus": {
-        "source": "demo",
-        # compared with the EmoDB checksum list the workflow ships (demo files are not EmoDB's)
-        "verify_checksums": True,
-        "demo": {"clips_per_class": 2, "min_duration_s": 0.8, "max_duration_s": 1.6},
+    "datasets": {
+        "demo": {
+            "format": "emodb",
+            "source": "demo",
+            # compared with the EmoDB checksum list the workflow ships (demo files are not EmoDB's)
+            "verify_checksums": True,
+            "demo": {"clips_per_class": 2, "min_duration_s": 0.8, "max_duration_s": 1.6},
+        }
     },
     "feature_sets": ["egemaps"],
     "classifiers": ["lr"],
@@ -139,7 +141,8 @@ def test_snakedeploy_from_a_local_git_repository_at_a_tag(tmp_path, direct_matri
     )
     assert result.returncode == 0, result.stderr
     # what snakedeploy writes: serflow's config to edit, and a Snakefile using it as a module
-    assert yaml.safe_load((project / "config/config.yaml").read_text())["dataset"] == "emodb"
+    deployed = yaml.safe_load((project / "config/config.yaml").read_text())
+    assert deployed["datasets"]["emodb"]["format"] == "emodb"
     written = (project / "workflow" / "Snakefile").read_text()
     assert "module serflow:" in written and "use rule * from serflow" in written
     # snakedeploy's local provider names the Snakefile by a path inside the repository (it
@@ -184,7 +187,7 @@ def test_rule_scripts_use_the_workflow_library_when_serflow_is_not_installed(
 def test_the_schema_holds_every_default_and_config_yaml_only_selects_the_corpus():
     schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
-    assert set(config) == {"dataset", "corpus"}
+    assert set(config) == {"datasets"}
     no_default = [
         key
         for key, spec in schema["properties"].items()

@@ -47,8 +47,7 @@ def test_lr_and_svm_uars_equal_the_notebook_scripts(tmp_path):
     write_config(
         tmp_path / "serflow",
         {
-            "dataset": "parity",
-            "corpus": {"source": "folder", "path": str(corpus), "verify_checksums": False},
+            "datasets": {"parity": {"format": "emodb", "source": "folder", "path": str(corpus)}},
             "feature_sets": ["egemaps"],
             "classifiers": ["lr", "svm"],
             "split": {"test_speakers": TEST_SPEAKERS},

@@ -17,8 +17,7 @@ CHECKPOINT = BYOLS_CHECKPOINTS / "cvt_random_state_dict.pth"
 
 def _config(url: str, sha256: str = "") -> dict:
     return {
-        "dataset": "byols",
-        "corpus": {"source": "demo", "verify_checksums": False},
+        "datasets": {"byols": {"format": "emodb", "source": "demo"}},
         "download": {"retries": 2},
         "byols": {"checkpoints": {"hybrid_byols": {"url": url, "sha256": sha256}}},
     }
@@ -59,9 +58,13 @@ def test_a_checkpoint_that_is_not_byols_stops_extraction_naming_it(tmp_path):
     bad = tmp_path / "not_byols.pth"
     torch.save({"layer.weight": torch.zeros(3)}, bad)
     config = _config("http://127.0.0.1:9/none.pth")
-    config["corpus"]["demo"] = {"clips_per_class": 1, "min_duration_s": 0.5, "max_duration_s": 0.6}
+    config["datasets"]["byols"]["demo"] = {
+        "clips_per_class": 1,
+        "min_duration_s": 0.5,
+        "max_duration_s": 0.6,
+    }
     config["byols"]["checkpoints"]["hybrid_byols"]["path"] = str(bad)
-    config["corpus"]["skip_bad_files"] = False
+    config["datasets"]["byols"]["skip_bad_files"] = False
     write_config(tmp_path, config)
     result = run_snakemake(
         tmp_path, "--cores", "1", "results/byols/features/hybrid_byols.parquet", check=False

@@ -35,8 +35,7 @@ def _zip_of(folder: Path, archive: Path) -> Path:
 
 def _config(source: str, **corpus) -> dict:
     return {
-        "dataset": "corpus",
-        "corpus": {"source": source, "verify_checksums": False, **corpus},
+        "datasets": {"corpus": {"format": "emodb", "source": source, **corpus}},
     }
 
 
@@ -67,7 +66,8 @@ def test_offline_download_fails_saying_how_to_give_a_local_copy(closed_port_url,
     result = run_snakemake(tmp_path, "--cores", "1", METADATA, check=False)
     assert result.returncode != 0
     log = (tmp_path / "logs/corpus/download_corpus.log").read_text()
-    assert "offline" in log and "corpus.source: zip" in log and "corpus.path" in log
+    assert "offline" in log and "datasets.corpus.source: zip" in log
+    assert "datasets.corpus.path" in log
     assert not (tmp_path / "resources/corpus/download.zip").exists()
 
 
@@ -135,7 +135,7 @@ def test_training_split_without_an_emotion_stops_the_split(small_corpus, tmp_pat
     )
     assert result.returncode != 0
     log = (tmp_path / "run/logs/corpus/split_speakers.log").read_text()
-    assert "emotion E (disgust)" in log and "split.test_speakers" in log
+    assert "emotion disgust" in log and "split.test_speakers" in log
     # with no utterance at all of the emotion, fewer folds would not help
     assert "lower cv_folds" not in log
     assert not (tmp_path / "run/results/corpus/split.json").exists()

@@ -58,8 +58,7 @@ def copy_corpus(corpus: Path, folder: Path, skip=lambda name: False) -> Path:
 def messy_config(source: str = "folder", path: Path | str = "", **corpus) -> dict:
     """egemaps, LR with one grid point, test speaker 03, 2 CV folds: a run of a few seconds."""
     return {
-        "dataset": "messy",
-        "corpus": {"source": source, "path": str(path), "verify_checksums": False, **corpus},
+        "datasets": {"messy": {"format": "emodb", "source": source, "path": str(path), **corpus}},
         "feature_sets": ["egemaps"],
         "classifiers": ["lr"],
         "grids": {"lr": [{"C": [1.0], "solver": ["lbfgs"]}]},
@@ -89,7 +88,7 @@ def test_short_clip_is_refused_naming_the_file(corpus, tmp_path):
     result = run_snakemake(tmp_path / "run", "--cores", "1", METADATA, check=False)
     assert result.returncode != 0
     log = (tmp_path / "run/logs/messy/build_metadata.log").read_text()
-    assert f"{short.name} lasts 50.0 ms" in log and "corpus.min_duration_s" in log
+    assert f"{short.name} lasts 50.0 ms" in log and "datasets.messy.min_duration_s" in log
     assert not (tmp_path / "run" / METADATA).exists()
 
 
@@ -277,25 +276,31 @@ def test_a_zip_given_with_source_folder_names_corpus_source(corpus, tmp_path):
     write_config(tmp_path / "run", messy_config("folder", archive))
     result = run_snakemake(tmp_path / "run", "-n", check=False)
     assert result.returncode != 0
-    assert "is a file but corpus.source is folder: set corpus.source: zip" in output_of(result)
+    assert (
+        "is a file but datasets.messy.source is folder: set datasets.messy.source: zip"
+        in output_of(result)
+    )
 
 
 def test_a_folder_given_with_source_zip_names_corpus_source(corpus, tmp_path):
     write_config(tmp_path / "run", messy_config("zip", corpus))
     result = run_snakemake(tmp_path / "run", "-n", check=False)
     assert result.returncode != 0
-    assert "is a folder but corpus.source is zip: set corpus.source: folder" in output_of(result)
+    assert (
+        "is a folder but datasets.messy.source is zip: set datasets.messy.source: folder"
+        in output_of(result)
+    )
 
 
 def test_a_path_with_the_default_download_source_is_not_silently_ignored(corpus, tmp_path):
     config = messy_config(path=corpus)
-    del config["corpus"]["source"]  # the default: download
+    config["datasets"]["messy"]["source"] = "download"
     write_config(tmp_path / "run", config)
     result = run_snakemake(tmp_path / "run", "-n", check=False)
     assert result.returncode != 0
     text = output_of(result)
-    assert "corpus.source is download, which does not read it" in text
-    assert "corpus.source: folder" in text
+    assert "datasets.messy.source is download, which does not read it" in text
+    assert "datasets.messy.source: folder" in text
 
 
 def test_home_and_environment_variables_in_corpus_path_are_expanded(corpus, tmp_path):
@@ -358,12 +363,15 @@ def test_a_test_fold_without_an_emotion_warns_and_scores_one_uar(corpus, tmp_pat
 
 def test_an_unknown_key_is_one_line_naming_the_nearest_valid_key(corpus, tmp_path):
     config = messy_config(path=corpus)
-    config["corpus"]["skip_bad_file"] = True
+    config["datasets"]["messy"]["skip_bad_file"] = True
     write_config(tmp_path, config)
     result = run_snakemake(tmp_path, "-n", check=False)
     assert result.returncode != 0
     text = output_of(result)
-    assert "unknown config key corpus.skip_bad_file: did you mean corpus.skip_bad_files?" in text
+    assert (
+        "unknown config key datasets.messy.skip_bad_file: "
+        "did you mean datasets.messy.skip_bad_files?" in text
+    )
     assert "additionalProperties" not in text and len(text.splitlines()) < 15
 
 

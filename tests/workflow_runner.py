@@ -27,11 +27,17 @@ SMALL_GRIDS = {
 def demo_config(**overrides) -> dict:
     """A config for a small, quick demo corpus (2 clips per speaker and emotion, short)."""
     config = {
-        "dataset": "demo",
-        "corpus": {
-            "source": "demo",
-            "verify_checksums": False,
-            "demo": {"clips_per_class": 2, "min_duration_s": 0.8, "max_duration_s": 1.6, "seed": 0},
+        "datasets": {
+            "demo": {
+                "format": "emodb",
+                "source": "demo",
+                "demo": {
+                    "clips_per_class": 2,
+                    "min_duration_s": 0.8,
+                    "max_duration_s": 1.6,
+                    "seed": 0,
+                },
+            }
         },
         "feature_sets": ["compare", "egemaps", "hybrid_byols"],
         "byols": {

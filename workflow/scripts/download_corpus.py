@@ -4,6 +4,7 @@ from serflow.download import download
 from serflow.logs import log_to_file
 
 log = log_to_file(snakemake.log[0])
+key = f"datasets.{snakemake.wildcards.dataset}"
 url = snakemake.params.url
 log.info("downloading %s", url)
 download(
@@ -13,8 +14,8 @@ download(
     retries=snakemake.params.retries,
     timeout=snakemake.params.timeout_s,
     local_hint=(
-        "Download it elsewhere and set corpus.source: zip with corpus.path: /path/to/download.zip, "
-        "or corpus.source: folder with corpus.path: /path/to/wav (a folder of EmoDB wav files)."
+        f"Download it elsewhere and set {key}.source: zip with {key}.path: /path/to/the.zip, "
+        f"or {key}.source: folder with {key}.path: /path/to/the/corpus (the unpacked folder)."
     ),
 )
 log.info("saved %s", snakemake.output.zip)

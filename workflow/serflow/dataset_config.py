@@ -67,7 +67,8 @@ def source_problems(name: str, settings: dict[str, Any]) -> list[str]:
     if source in ("download", "demo") and path:
         problems.append(
             f"{key}.path is {path!r} but {key}.source is {source}, which does not read it: set "
-            f"{key}.source: zip for a zip or folder for a folder, or leave the path empty"
+            f"{key}.source: zip for a zip or {key}.source: folder for a folder, or leave the "
+            "path empty"
         )
     if source in ("zip", "folder"):
         if not path:
