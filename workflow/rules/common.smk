@@ -372,15 +372,24 @@ def evaluation_targets():
     return expand(files, dataset=DATASETS)
 
 
-def config_sha256():
-    """The digest of the settings that results depend on: the config without thread counts
-    (which change no result) and without the export and predict settings (which only add
-    model bundles and their predictions). Results and bundles record it."""
-    settings = {
+def dataset_results_config(name):
+    """The settings that one dataset's results depend on: the config with that dataset only,
+    without thread counts (which change no result), the export and predict settings (which
+    only add model bundles) and the cross-corpus settings. Written next to its results.
+    """
+    view = {
         key: value
         for key, value in config.items()
-        if key not in ("threads", "export", "predict")
+        if key not in ("threads", "export", "predict", "cross_corpus", "datasets")
     }
+    return {"datasets": {name: DATASETS[name]}, **view}
+
+
+def config_sha256(name):
+    """The digest of :func:`dataset_results_config`: results and bundles record it, and a
+    change to it reruns the dataset's results rules (another dataset's settings do not).
+    """
+    settings = dataset_results_config(name)
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
@@ -394,7 +403,8 @@ def results_params():
         "bootstrap_resamples": EVALUATION["bootstrap_resamples"],
         "permutations": EVALUATION["permutations"],
         "seed": EVALUATION["seed"],
-        "config_sha256": config_sha256(),
+        "config_sha256": lambda wildcards: config_sha256(wildcards.dataset),
+        "config": lambda wildcards: dataset_results_config(wildcards.dataset),
     }
 
 

@@ -22,7 +22,7 @@ rule export_model:
         audio=config["audio"],
         extractor=extractor_settings,
         min_utterances=config["export"]["min_utterances"],
-        config_sha256=config_sha256(),
+        config_sha256=lambda wildcards: config_sha256(wildcards.dataset),
     script:
         "../scripts/export_model.py"
 

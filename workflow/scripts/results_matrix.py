@@ -27,7 +27,7 @@ write_scheme_outputs(
     classifiers,
     output=snakemake.output,
     params=params,
-    config=snakemake.config,
+    config=snakemake.params.config,
     heading=f"{dataset}, {SCHEME_NAMES['holdout']}, test speakers {test_speakers}",
     log=log,
 )

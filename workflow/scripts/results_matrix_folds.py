@@ -63,7 +63,7 @@ write_scheme_outputs(
     classifiers,
     output=snakemake.output,
     params=params,
-    config=snakemake.config,
+    config=snakemake.params.config,
     heading=f"{dataset}, {described}",
     log=log,
 )

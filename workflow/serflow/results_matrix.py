@@ -40,10 +40,13 @@ def matrix_markdown(matrix: pd.DataFrame, caption: str) -> str:
 
     Numbers are shown with one decimal; text cells (the multi-fold matrix's) as they are.
     """
-    header = "| feature set | " + " | ".join(matrix.columns) + " |"
+    index = " · ".join(str(name).replace("_", " ") for name in matrix.index.names)
+    header = f"| {index} | " + " | ".join(map(str, matrix.columns)) + " |"
     rule = "|---|" + "---:|" * len(matrix.columns)
     rows = [
-        f"| {name} | " + " | ".join(v if isinstance(v, str) else f"{v:.1f}" for v in row) + " |"
+        f"| {' · '.join(name) if isinstance(name, tuple) else name} | "
+        + " | ".join(v if isinstance(v, str) else f"{v:.1f}" for v in row)
+        + " |"
         for name, row in matrix.iterrows()
     ]
     return "\n".join([caption, "", header, rule, *rows]) + "\n"
