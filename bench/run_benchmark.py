@@ -134,12 +134,11 @@ def make_corpus(args: argparse.Namespace, workdir: Path) -> Path:
 
 def serflow_config(corpus: Path, test_speakers: list[str]) -> dict:
     """serflow's default config pointed at ``corpus``, on the notebook's features and split."""
-    config = yaml.safe_load((PROJECT / "config" / "config.yaml").read_text())
-    config["dataset"] = DATASET
-    config["corpus"].update(source="folder", path=str(corpus), verify_checksums=False)
-    config["feature_sets"] = list(FEATURE_SETS)
-    config["split"]["test_speakers"] = list(test_speakers)
-    return config
+    return {
+        "datasets": {DATASET: {"format": "emodb", "source": "folder", "path": str(corpus)}},
+        "feature_sets": list(FEATURE_SETS),
+        "split": {"test_speakers": list(test_speakers)},
+    }
 
 
 def change_grid(config: dict, classifier: str) -> dict:
@@ -175,17 +174,17 @@ def run_serflow(
     return measure(command, workdir / "bench_logs" / f"{name}.log")
 
 
-def job_table(workdir: Path, since: float = 0.0) -> pd.DataFrame:
+def job_table(workdir: Path, since: float = 0.0, dataset: str = DATASET) -> pd.DataFrame:
     """Jobs' benchmark records (seconds, CPU seconds, max RSS MB) from ``benchmarks/``.
 
     Only files written after ``since`` (a time.time() value) are read.
     """
     rows = []
-    for path in sorted((workdir / "benchmarks" / DATASET).rglob("*.tsv")):
+    for path in sorted((workdir / "benchmarks" / dataset).rglob("*.tsv")):
         if path.stat().st_mtime < since:
             continue
         record = pd.read_csv(path, sep="\t").iloc[-1]
-        job = str(path.relative_to(workdir / "benchmarks" / DATASET).with_suffix(""))
+        job = str(path.relative_to(workdir / "benchmarks" / dataset).with_suffix(""))
         rows.append(
             {
                 "job": job,
