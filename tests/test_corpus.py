@@ -12,16 +12,24 @@ from serflow.corpus import (
     unpack_zip,
 )
 from serflow.download import sha256sum
+from serflow.formats import read_entries
 
 from conftest import write_tone
 
 
+def describe(folder, **options):
+    """build_metadata of an EmoDB-named folder: (metadata, skipped)."""
+    corpus = build_metadata(read_entries("emodb", folder, {}), **options)
+    return corpus.metadata, corpus.skipped
+
+
 def test_metadata_has_one_sorted_row_per_utterance(tone_dir):
-    metadata, skipped = build_metadata(list_wavs(tone_dir))
-    assert list(metadata.columns) == METADATA_COLUMNS and len(skipped) == 0
+    metadata, skipped = describe(tone_dir)
+    assert list(metadata.columns) == [*METADATA_COLUMNS, "text", "duration_s", "sample_rate"]
+    assert len(skipped) == 0
     assert metadata["utterance"].tolist() == sorted(metadata["utterance"])
     row = metadata.set_index("utterance").loc["08a01Wb"]
-    assert (row.speaker, row.gender, row.text, row.emotion, row.emotion_name) == (
+    assert (row.speaker, row.gender, row.text, row.label, row.emotion) == (
         "08",
         "female",
         "a01",
@@ -34,8 +42,8 @@ def test_metadata_has_one_sorted_row_per_utterance(tone_dir):
 def test_bad_name_is_an_error_naming_the_file_or_is_skipped(tone_dir):
     write_tone(tone_dir / "take2.wav")
     with pytest.raises(CorpusError, match="take2.wav"):
-        build_metadata(list_wavs(tone_dir))
-    metadata, skipped = build_metadata(list_wavs(tone_dir), skip_bad_files=True)
+        describe(tone_dir)
+    metadata, skipped = describe(tone_dir, skip_bad_files=True)
     assert list(skipped.reasons) == ["take2.wav"] and len(metadata) == 8
 
 
@@ -43,22 +51,22 @@ def test_bad_name_is_an_error_naming_the_file_or_is_skipped(tone_dir):
 def test_corrupt_or_empty_wav_is_an_error_naming_the_file(tone_dir, content):
     (tone_dir / "03a01Wc.wav").write_bytes(content)
     with pytest.raises(CorpusError, match="03a01Wc.wav"):
-        build_metadata(list_wavs(tone_dir))
-    metadata, skipped = build_metadata(list_wavs(tone_dir), skip_bad_files=True)
+        describe(tone_dir)
+    metadata, skipped = describe(tone_dir, skip_bad_files=True)
     assert "03a01Wc.wav" in skipped.reasons and "03a01Wc" not in set(metadata["utterance"])
 
 
 def test_wav_with_no_samples_is_an_error(tone_dir):
     write_tone(tone_dir / "03a01Wc.wav", seconds=0)
     with pytest.raises(CorpusError, match="03a01Wc.wav holds no audio samples"):
-        build_metadata(list_wavs(tone_dir))
+        describe(tone_dir)
 
 
 def test_speaker_with_a_single_utterance_is_an_error(tone_dir):
     write_tone(tone_dir / "16a01Na.wav")
     with pytest.raises(CorpusError, match="speaker 16 has a single utterance"):
-        build_metadata(list_wavs(tone_dir))
-    metadata, skipped = build_metadata(list_wavs(tone_dir), skip_bad_files=True)
+        describe(tone_dir)
+    metadata, skipped = describe(tone_dir, skip_bad_files=True)
     assert "16" not in set(metadata["speaker"]) and "16a01Na.wav" in skipped.reasons
 
 
@@ -104,6 +112,6 @@ def test_unpack_refuses_a_broken_zip_and_leaves_nothing(tmp_path):
 def test_metadata_types_survive_parquet(tone_dir, tmp_path):
     from serflow.tables import read_parquet, write_parquet
 
-    metadata, _ = build_metadata(list_wavs(tone_dir))
+    metadata, _ = describe(tone_dir)
     write_parquet(metadata, tmp_path / "m.parquet")
     pd.testing.assert_frame_equal(read_parquet(tmp_path / "m.parquet"), metadata)

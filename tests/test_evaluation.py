@@ -33,6 +33,13 @@ from serflow.stats import (
 
 SPEAKERS = ["03", "08", "09", "10", "11", "12", "13", "14", "15", "16"]
 EMOTIONS = "WLEAFTN"
+EMODB_EMOTIONS = dict(
+    zip(
+        EMOTIONS,
+        ["anger", "boredom", "disgust", "fear", "happiness", "sadness", "neutral"],
+        strict=True,
+    )
+)
 
 
 def _metadata(per_class: int = 2, speakers=SPEAKERS) -> pd.DataFrame:
@@ -207,11 +214,11 @@ def test_permutation_test_matches_the_exact_sign_flip_distribution():
 
 def _fold_predictions(speaker: str, correct: int) -> pd.DataFrame:
     """Predictions of one speaker's 7 utterances, the first ``correct`` of them right."""
-    emotions = list(EMOTIONS)
+    emotions = [EMODB_EMOTIONS[letter] for letter in EMOTIONS]
     predicted = emotions[:correct] + [emotions[(i + 1) % 7] for i in range(correct, 7)]
     return pd.DataFrame(
         {
-            "utterance": [f"{speaker}a01{e}a" for e in emotions],
+            "utterance": [f"{speaker}a01{letter}a" for letter in EMOTIONS],
             "speaker": speaker,
             "emotion": emotions,
             "predicted": predicted,
@@ -266,7 +273,7 @@ def test_fold_summary_matrix_recall_and_comparison_of_pooled_folds():
     )
     recall = recall_table(pooled, ["compare", "egemaps"], ["lr"])
     assert list(recall.columns) == [
-        "anger", "boredom", "disgust", "fear", "happiness", "sadness", "neutral", "uar"
+        "anger", "boredom", "disgust", "fear", "happiness", "neutral", "sadness", "uar"
     ]  # fmt: skip
     assert recall.loc[("compare", "lr"), "anger"] == pytest.approx(100.0)  # right in every fold
     assert recall.loc[("compare", "lr"), "neutral"] == pytest.approx(100 / 3)
