@@ -264,3 +264,22 @@ def test_database_splits_of_an_audformat_database(corpora, tmp_path):
     metadata = pd.read_parquet(tmp_path / "results/db/metadata.parquet")
     tested = set(metadata.loc[metadata["database_split"] == "test", "speaker"])
     assert set(fold["test_speakers"]) == tested and tested
+
+
+def test_a_demo_corpus_in_another_format(tmp_path):
+    config = {
+        "datasets": {
+            "tess_demo": {
+                "format": "tess",
+                "source": "demo",
+                "demo": {"clips_per_class": 2, "min_duration_s": 0.5, "max_duration_s": 0.6},
+            }
+        }
+    }
+    write_config(tmp_path, config)
+    run_snakemake(tmp_path, "--cores", "1", "results/tess_demo/metadata.parquet")
+    metadata = pd.read_parquet(tmp_path / "results/tess_demo/metadata.parquet")
+    assert len(metadata) == 2 * 7 * 2 and set(metadata["speaker"]) == {"OAF", "YAF"}
+    assert set(metadata["sample_rate"]) == {16000, 48000}
+    wavs = list((tmp_path / "resources/tess_demo/demo/wav").rglob("*.wav"))
+    assert {wav.parent.name for wav in wavs} >= {"OAF_angry", "yaf_pleasant_surprised"}
