@@ -22,26 +22,28 @@ from serflow.demo_layouts import FORMAT_EMOTIONS, plan_layout, write_layout
 
 #: RAVDESS speech: 24 actors, 60 clips each (neutral 4, the seven other emotions 8).
 ACTORS, CLIPS_PER_EMOTION = 24, 8
+EMOTIONS = [emotion for emotion in FORMAT_EMOTIONS["ravdess"] if emotion != "neutral"]
 
 
 def make_corpus(workdir: Path, seed: int) -> Path:
     """The RAVDESS-sized corpus under ``workdir`` (kept between runs)."""
     folder = workdir / "ravdess"
     if not folder.exists():
-        clips = plan_layout(
-            "ravdess",
-            speakers=ACTORS,
-            clips_per_class=CLIPS_PER_EMOTION,
-            emotions=FORMAT_EMOTIONS["ravdess"],
-            sample_rates=(48000,),
-            stereo_every=3,
-            min_duration_s=3.0,
-            max_duration_s=4.3,
-            seed=seed,
-        )
-        # RAVDESS has 4 neutral clips per actor (no strong intensity): drop the other half
-        clips = [c for c in clips if c.emotion != "neutral" or c.index < 4]
-        write_layout(folder, "ravdess", clips, seed=seed)
+        # RAVDESS has 4 neutral clips per actor (no strong intensity), 8 of every other emotion
+        clips = []
+        for emotions, count in [(["neutral"], 4), (EMOTIONS, CLIPS_PER_EMOTION)]:
+            clips += plan_layout(
+                "ravdess",
+                speakers=ACTORS,
+                clips_per_class=count,
+                emotions=emotions,
+                sample_rates=(48000,),
+                stereo_every=3,
+                min_duration_s=3.0,
+                max_duration_s=4.3,
+                seed=seed,
+            )
+        write_layout(folder, "ravdess", sorted(clips, key=lambda c: c.relative), seed=seed)
     return folder
 
 

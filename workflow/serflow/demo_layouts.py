@@ -56,7 +56,11 @@ def _own_code(labels: dict[str, str], emotion: str) -> str:
 
 def _ravdess_name(speaker: int, emotion: str, k: int) -> str:
     code = _own_code(ravdess.LABELS, emotion)
-    intensity = "01" if emotion == "neutral" else f"{k % 2 + 1:02d}"
+    # RAVDESS has no strong neutral: its clips vary statement and repetition only
+    if emotion == "neutral":
+        intensity, k = "01", 2 * k
+    else:
+        intensity = f"{k % 2 + 1:02d}"
     statement, repetition = f"{k // 2 % 2 + 1:02d}", f"{k // 4 % 2 + 1:02d}"
     name = f"03-01-{code}-{intensity}-{statement}-{repetition}-{speaker:02d}.wav"
     return f"Actor_{speaker:02d}/{name}"
@@ -158,6 +162,12 @@ def plan_layout(
                         channels=2 if stereo_every and count % stereo_every == 0 else 1,
                     )
                 )
+    names = [clip.relative for clip in clips]
+    if len(set(names)) != len(names):
+        raise ValueError(
+            f"{format_name} names only {len(set(names))} distinct files for {len(names)} clips; "
+            "lower clips_per_class"
+        )
     return sorted(clips, key=lambda clip: clip.relative)
 
 
