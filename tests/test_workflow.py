@@ -240,7 +240,7 @@ def test_loso_runs_ten_folds_per_job_and_reports_mean_sd_and_interval(demo_run, 
     assert len(pooled) == 2 * 140
     recall = pd.read_csv(results / "evaluation/loso/recall_per_class.csv")
     assert list(recall.columns)[2:] == [
-        "anger", "boredom", "disgust", "fear", "happiness", "sadness", "neutral", "uar"
+        "anger", "boredom", "disgust", "fear", "happiness", "neutral", "sadness", "uar"
     ]  # fmt: skip
     (comparison,) = pd.read_csv(results / "evaluation/loso/comparison.csv").to_dict("records")
     assert (comparison["feature_set_a"], comparison["feature_set_b"]) == ("compare", "egemaps")

@@ -225,7 +225,7 @@ def test_macos_metadata_in_a_zip_is_ignored(corpus, tmp_path):
     write_config(tmp_path / "run", messy_config("zip", archive))
     run_snakemake(tmp_path / "run", "--cores", "1", METADATA)
     assert len(pd.read_parquet(tmp_path / "run" / METADATA)) == 42
-    assert "unpacked 42 wav files" in (tmp_path / "run/logs/messy/unpack_corpus.log").read_text()
+    assert "unpacked 42 files" in (tmp_path / "run/logs/messy/unpack_corpus.log").read_text()
     assert len(list((tmp_path / "run/resources/messy/unpacked/wav").glob("*.wav"))) == 42
 
 
@@ -344,7 +344,7 @@ def test_a_test_fold_without_an_emotion_warns_and_scores_one_uar(corpus, tmp_pat
     write_config(tmp_path / "run", messy_config(path=folder))
     result = run_snakemake(tmp_path / "run", "--cores", "2", MATRIX)
     predictions = pd.read_parquet(tmp_path / "run" / LR / "predictions.parquet")
-    assert "E" not in set(predictions["emotion"])
+    assert "disgust" not in set(predictions["emotion"])
     expected = recall_score(predictions["emotion"], predictions["predicted"], average="macro")
     scores = json.loads((tmp_path / "run" / LR / "scores.json").read_text())
     assert scores["uar"] == pytest.approx(expected)
@@ -355,7 +355,7 @@ def test_a_test_fold_without_an_emotion_warns_and_scores_one_uar(corpus, tmp_pat
     assert matrix.iloc[0, 0] == pytest.approx(round(100 * expected, 1))
     text = output_of(result)
     assert "warning(s) in this run's logs" in text
-    assert "test speakers ['03'] have no utterance of emotion(s) E" in text
+    assert "test speakers ['03'] have no utterance of emotion(s) disgust" in text
 
 
 # -- 10. smaller --------------------------------------------------------------------------------
