@@ -13,6 +13,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/corpus.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/byols.smk"
+include: "workflow/rules/ssl.smk"
 include: "workflow/rules/classification.smk"
 include: "workflow/rules/results.smk"
 

@@ -20,6 +20,18 @@ FEATURE_SETS = config["feature_sets"]
 CLASSIFIERS = config["classifiers"]
 OPENSMILE_FEATURE_SETS = ["compare", "egemaps"]
 BYOLS_FEATURE_SETS = ["hybrid_byols", "byols"]
+# --- SSL (issue 13): a feature set may also be a user-named key of ssl.encoders (ssl.smk) ---
+_unknown_feature_sets = sorted(
+    set(FEATURE_SETS)
+    - set(OPENSMILE_FEATURE_SETS + BYOLS_FEATURE_SETS)
+    - set(config.get("ssl", {}).get("encoders", {}))
+)
+if _unknown_feature_sets:
+    raise WorkflowError(
+        f"feature_sets {_unknown_feature_sets} are unknown: use compare, egemaps, hybrid_byols, "
+        "byols, or the name of an SSL encoder configured under ssl.encoders"
+    )
+# --- end SSL ---
 
 
 wildcard_constraints:
@@ -85,6 +97,23 @@ def checksums_file(wildcards):
     if config["corpus"].get("verify_checksums", False):
         return str(Path(workflow.basedir) / "workflow/serflow/data/emodb.sha256")
     return []
+
+
+# --- SSL (issue 13): the table the classifiers read; SSL feature sets give their layer's
+# table for the outer fold (see rule select_ssl_layer in ssl.smk) ---
+def classification_features(wildcards):
+    """The per-speaker normalised features that tune_classifier(_fold) reads."""
+    if wildcards.feature_set in SSL_FEATURE_SETS:
+        scheme = getattr(wildcards, "scheme", "holdout")
+        fold = getattr(wildcards, "fold", "holdout")
+        return (
+            f"results/{wildcards.dataset}/features/ssl/{wildcards.feature_set}/"
+            f"{scheme}/{fold}/features.normalised.parquet"
+        )
+    return f"results/{wildcards.dataset}/features/{wildcards.feature_set}.normalised.parquet"
+
+
+# --- end SSL ---
 
 
 def classifier_grid(wildcards):
@@ -254,7 +283,8 @@ def evaluation_targets():
     files = [f"results/{{dataset}}/{matrix}.{ext}" for ext in ["csv", "md", "png"]]
     files += list(evaluation_files(scheme).values())
     files += [str(plot) for plot in confusion_plots(scheme)]
-    return expand(files, dataset=DATASET)
+    # SSL (issue 13): the UAR-per-layer table and plot of each SSL feature set
+    return expand(files, dataset=DATASET) + ssl_targets(scheme)
 
 
 def results_params():

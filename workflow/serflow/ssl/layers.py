@@ -44,7 +44,9 @@ def read_layers(path: str | os.PathLike) -> tuple[list[str], LayerEmbeddings]:
         return npz["utterance"].tolist(), LayerEmbeddings(mean=npz["mean"], std=npz["std"])
 
 
-def merge_layers(parts: list[tuple[list[str], LayerEmbeddings]]) -> tuple[list[str], LayerEmbeddings]:
+def merge_layers(
+    parts: list[tuple[list[str], LayerEmbeddings]],
+) -> tuple[list[str], LayerEmbeddings]:
     """Shards joined into one, sorted by utterance id."""
     utterances = [u for ids, _ in parts for u in ids]
     if len(set(utterances)) != len(utterances):
@@ -121,7 +123,9 @@ def layer_scores(
             probe = _probe(probe_c, seed).fit(x[train], y[train])
             scores.append(uar(y[validation], probe.predict(x[validation])))
         x_test, y_test, _ = _rows(table, metadata, fold["test_speakers"])
-        test = uar(y_test, _probe(probe_c, seed).fit(x, y).predict(x_test)) if len(y_test) else np.nan
+        test = (
+            uar(y_test, _probe(probe_c, seed).fit(x, y).predict(x_test)) if len(y_test) else np.nan
+        )
         records.append({"layer": layer, "inner_cv_uar": float(np.mean(scores)), "test_uar": test})
     return pd.DataFrame(records)
 

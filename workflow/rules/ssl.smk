@@ -1,0 +1,209 @@
+# Self-supervised speech encoders (wav2vec 2.0, HuBERT, WavLM) as feature sets: every name in
+# feature_sets that is a key of ssl.encoders. Each (dataset, encoder) is run once, giving the
+# pooled embeddings of every hidden layer; the layer the classifiers see is fixed in config or
+# chosen on each training set's speakers (see docs in config/README.md).
+
+SSL = config.get("ssl", {})
+SSL_ENCODERS = SSL.get("encoders", {})
+SSL_FEATURE_SETS = [name for name in FEATURE_SETS if name in SSL_ENCODERS]
+SSL_LAYER_FOLDERS = "results/{dataset}/features/ssl/{feature_set}/{scheme}/{fold}"
+
+_ssl_clashes = sorted(
+    set(SSL_ENCODERS) & set(OPENSMILE_FEATURE_SETS + BYOLS_FEATURE_SETS)
+)
+if _ssl_clashes:
+    raise WorkflowError(
+        f"ssl.encoders {_ssl_clashes} reuse the name of a built-in feature set; rename them"
+    )
+
+
+def ssl_encoder(feature_set):
+    """The config of one SSL feature set (ssl.encoders.<feature_set>)."""
+    return SSL_ENCODERS[feature_set]
+
+
+def ssl_model_source(wildcards):
+    """The hub id, or the local directory (made absolute, checked to exist), of an encoder."""
+    model = ssl_encoder(wildcards.feature_set)["model"]
+    if model.startswith((".", "/", "~")):
+        path = Path(model).expanduser()
+        if not path.is_dir():
+            raise WorkflowError(
+                f"ssl.encoders.{wildcards.feature_set}.model {model!r} is not a directory; give "
+                "a folder written by save_pretrained / huggingface-cli download, or a hub id"
+            )
+        return str(path.resolve())
+    return model
+
+
+def ssl_shards(wildcards):
+    """The shard files of one SSL feature set, merged into its all-layers file."""
+    return expand(
+        "results/{dataset}/features/ssl/{feature_set}/shard_{shard}.npz",
+        dataset=wildcards.dataset,
+        feature_set=wildcards.feature_set,
+        shard=range(SSL["shards"]),
+    )
+
+
+def ssl_split(wildcards):
+    """The split that names the fold's training and test speakers."""
+    if wildcards.scheme == "holdout":
+        return f"results/{wildcards.dataset}/split.json"
+    return f"results/{wildcards.dataset}/split.{wildcards.scheme}.json"
+
+
+def ssl_fold_ids(wildcards):
+    """The outer folds of a scheme: the single hold-out fold, or those of outer_fold_ids."""
+    if wildcards.scheme == "holdout":
+        return ["holdout"]
+    return outer_fold_ids(wildcards)
+
+
+def ssl_layer_scores(wildcards):
+    """The per-layer scores of every outer fold of the scheme."""
+    return expand(
+        f"{SSL_LAYER_FOLDERS}/layer_scores.csv",
+        dataset=wildcards.dataset,
+        feature_set=wildcards.feature_set,
+        scheme=wildcards.scheme,
+        fold=ssl_fold_ids(wildcards),
+    )
+
+
+def ssl_mem_mb(wildcards, input, threads):
+    """Memory for SSL extraction: the shard's audio, a large encoder and its activations."""
+    return int(4000 + 3 * input.size_mb + 300 * threads)
+
+
+def ssl_curve_files(scheme):
+    """UAR per layer (table and plot) of each SSL feature set, marked for the report."""
+    folder = f"results/{{dataset}}/evaluation/{scheme}/uar_per_layer"
+    return {
+        "csv": f"{folder}/{{feature_set}}.csv",
+        "png": f"{folder}/{{feature_set}}.png",
+    }
+
+
+def ssl_targets(scheme):
+    """What the SSL feature sets add to the outputs of evaluation.scheme."""
+    return expand(
+        list(ssl_curve_files(scheme).values()),
+        dataset=DATASET,
+        feature_set=SSL_FEATURE_SETS,
+    )
+
+
+rule extract_ssl:
+    input:
+        audio="results/{dataset}/audio.parquet",
+    output:
+        layers=temp("results/{dataset}/features/ssl/{feature_set}/shard_{shard}.npz"),
+    log:
+        "logs/{dataset}/extract_ssl/{feature_set}/shard_{shard}.log",
+    benchmark:
+        "benchmarks/{dataset}/extract_ssl/{feature_set}/shard_{shard}.tsv"
+    wildcard_constraints:
+        feature_set="|".join(SSL_FEATURE_SETS) or "no-ssl-feature-set",
+        shard=r"\d+",
+    group:
+        "extract_ssl"
+    conda:
+        "../../envs/serflow.yaml"
+    threads: config["threads"]["extract"]
+    resources:
+        mem_mb=ssl_mem_mb,
+        runtime=extraction_runtime,
+    params:
+        model=ssl_model_source,
+        n_shards=SSL.get("shards", 1),
+        device=SSL.get("device", "auto"),
+        max_chunk_s=SSL.get("max_chunk_s", 30.0),
+        max_batch_s=SSL.get("max_batch_s", 40.0),
+    script:
+        "../scripts/extract_ssl.py"
+
+
+rule merge_ssl_shards:
+    input:
+        shards=ssl_shards,
+    output:
+        layers="results/{dataset}/features/ssl/{feature_set}.layers.npz",
+    log:
+        "logs/{dataset}/merge_ssl_shards/{feature_set}.log",
+    wildcard_constraints:
+        feature_set="|".join(SSL_FEATURE_SETS) or "no-ssl-feature-set",
+    conda:
+        "../../envs/serflow.yaml"
+    script:
+        "../scripts/merge_ssl_shards.py"
+
+
+# One job per outer fold (scheme holdout: fold holdout): UAR of a probe on every layer by
+# speaker-grouped inner CV over the fold's training speakers, the layer (fixed, or the best
+# one there), and that layer's per-speaker normalised table, which the classifiers then read.
+rule select_ssl_layer:
+    input:
+        layers="results/{dataset}/features/ssl/{feature_set}.layers.npz",
+        metadata="results/{dataset}/metadata.parquet",
+        split=ssl_split,
+    output:
+        features=f"{SSL_LAYER_FOLDERS}/features.normalised.parquet",
+        scores=f"{SSL_LAYER_FOLDERS}/layer_scores.csv",
+        layer=f"{SSL_LAYER_FOLDERS}/layer.json",
+    log:
+        "logs/{dataset}/select_ssl_layer/{feature_set}/{scheme}/{fold}.log",
+    wildcard_constraints:
+        feature_set="|".join(SSL_FEATURE_SETS) or "no-ssl-feature-set",
+        scheme="holdout|" + "|".join(MULTI_FOLD_SCHEMES),
+        fold=r"holdout|repeat-\d+|speaker-[^/]+",
+    conda:
+        "../../envs/serflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=tuning_mem_mb,
+        runtime=60,
+    params:
+        layer=lambda wildcards: ssl_encoder(wildcards.feature_set).get("layer", "auto"),
+        pooling=lambda wildcards: ssl_encoder(wildcards.feature_set).get(
+            "pooling", "mean"
+        ),
+        cv_folds=config["cv_folds"],
+        probe_c=SSL.get("probe_c", 1.0),
+        seed=config["seed"],
+    script:
+        "../scripts/select_ssl_layer.py"
+
+
+rule uar_per_layer:
+    input:
+        scores=ssl_layer_scores,
+    output:
+        csv=report(
+            ssl_curve_files("{scheme}")["csv"],
+            caption="../report/uar_per_layer.rst",
+            category="UAR per layer",
+            subcategory="{scheme}",
+            labels={"feature set": "{feature_set}", "table": "csv"},
+        ),
+        png=report(
+            ssl_curve_files("{scheme}")["png"],
+            caption="../report/uar_per_layer.rst",
+            category="UAR per layer",
+            subcategory="{scheme}",
+            labels={"feature set": "{feature_set}", "table": "plot"},
+        ),
+    log:
+        "logs/{dataset}/uar_per_layer/{scheme}/{feature_set}.log",
+    wildcard_constraints:
+        feature_set="|".join(SSL_FEATURE_SETS) or "no-ssl-feature-set",
+        scheme="holdout|" + "|".join(MULTI_FOLD_SCHEMES),
+    conda:
+        "../../envs/serflow.yaml"
+    script:
+        "../scripts/uar_per_layer.py"
+
+
+localrules:
+    merge_ssl_shards,
+    uar_per_layer,
