@@ -301,3 +301,99 @@ def results_params():
         "seed": EVALUATION["seed"],
         "config_sha256": digest,
     }
+
+
+# --- SSL encoders (issue 13): settings and input functions of the rules in ssl.smk, to fold
+# into the feature-set registry ---
+
+SSL = config.get("ssl", {})
+SSL_ENCODERS = SSL.get("encoders", {})
+SSL_FEATURE_SETS = [name for name in FEATURE_SETS if name in SSL_ENCODERS]
+SSL_LAYER_FOLDERS = "results/{dataset}/features/ssl/{feature_set}/{scheme}/{fold}"
+
+_ssl_clashes = sorted(
+    set(SSL_ENCODERS) & set(OPENSMILE_FEATURE_SETS + BYOLS_FEATURE_SETS)
+)
+if _ssl_clashes:
+    raise WorkflowError(
+        f"ssl.encoders {_ssl_clashes} reuse the name of a built-in feature set; rename them"
+    )
+
+
+def ssl_encoder(feature_set):
+    """The config of one SSL feature set (ssl.encoders.<feature_set>)."""
+    return SSL_ENCODERS[feature_set]
+
+
+def ssl_model_source(wildcards):
+    """The hub id, or the local directory (made absolute, checked to exist), of an encoder."""
+    model = ssl_encoder(wildcards.feature_set)["model"]
+    path = Path(model).expanduser()
+    if path.is_absolute() or model.startswith((".", "~")):
+        if not path.is_dir():
+            raise WorkflowError(
+                f"ssl.encoders.{wildcards.feature_set}.model {model!r} is not a directory; give "
+                "a folder written by save_pretrained / huggingface-cli download, or a hub id"
+            )
+        return str(path.resolve())
+    return model
+
+
+def ssl_shards(wildcards):
+    """The shard files of one SSL feature set, merged into its all-layers file."""
+    return expand(
+        "results/{dataset}/features/ssl/{feature_set}/shard_{shard}.npz",
+        dataset=wildcards.dataset,
+        feature_set=wildcards.feature_set,
+        shard=range(SSL["shards"]),
+    )
+
+
+def ssl_split(wildcards):
+    """The split that names the fold's training and test speakers."""
+    if wildcards.scheme == "holdout":
+        return f"results/{wildcards.dataset}/split.json"
+    return f"results/{wildcards.dataset}/split.{wildcards.scheme}.json"
+
+
+def ssl_fold_ids(wildcards):
+    """The outer folds of a scheme: the single hold-out fold, or those of outer_fold_ids."""
+    if wildcards.scheme == "holdout":
+        return ["holdout"]
+    return outer_fold_ids(wildcards)
+
+
+def ssl_layer_scores(wildcards):
+    """The per-layer scores of every outer fold of the scheme."""
+    return expand(
+        f"{SSL_LAYER_FOLDERS}/layer_scores.csv",
+        dataset=wildcards.dataset,
+        feature_set=wildcards.feature_set,
+        scheme=wildcards.scheme,
+        fold=ssl_fold_ids(wildcards),
+    )
+
+
+def ssl_mem_mb(wildcards, input, threads):
+    """Memory for SSL extraction: the shard's audio, a large encoder and its activations."""
+    return int(4000 + 3 * input.size_mb + 300 * threads)
+
+
+def ssl_curve_files(scheme):
+    """UAR per layer (table and plot) of each SSL feature set, marked for the report."""
+    folder = f"results/{{dataset}}/evaluation/{scheme}/uar_per_layer"
+    return {
+        "csv": f"{folder}/{{feature_set}}.csv",
+        "png": f"{folder}/{{feature_set}}.png",
+    }
+
+
+def ssl_targets(scheme):
+    """What the SSL feature sets add to the outputs of evaluation.scheme."""
+    return expand(
+        list(ssl_curve_files(scheme).values()),
+        dataset=DATASET,
+        feature_set=SSL_FEATURE_SETS,
+    )
+
+# --- end SSL ---
