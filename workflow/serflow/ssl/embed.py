@@ -224,7 +224,7 @@ def embed_layers(
             ).hidden_states
             if len(hidden_states) != n_layers:
                 raise RuntimeError(f"the model returned {len(hidden_states)} hidden states")
-            states = torch.stack(hidden_states, dim=1).double().cpu()  # (rows, layers, T, H)
+            states = torch.stack(hidden_states, dim=1).cpu().double()  # (rows, layers, T, H)
             for row, k in enumerate(batch):
                 part = states[row, :, : int(frames[row])]
                 clip = chunks[k][0]

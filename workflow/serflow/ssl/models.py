@@ -85,7 +85,8 @@ def load_encoder(
     try:
         config = AutoConfig.from_pretrained(source)
         feature_extractor = AutoFeatureExtractor.from_pretrained(source)
-        model = AutoModel.from_pretrained(source, config=config)
+        # float32 whatever dtype the weights were saved in (transformers 5 keeps the saved one)
+        model = AutoModel.from_pretrained(source, config=config, dtype=torch.float32)
     except (OSError, ValueError) as error:
         raise EncoderLoadError(_offline_message(source, config_key, error)) from error
     if not hasattr(model.config, "num_hidden_layers") or not hasattr(
