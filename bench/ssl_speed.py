@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="use every n-th clip (a subset)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--layer", type=int, default=6)
-    parser.add_argument("--max-batch-s", type=float, default=40.0)
+    parser.add_argument("--max-batch-s", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=1, help="ABBA rounds (2 runs each)")
     parser.add_argument("--worker", choices=["serflow", "loop"], help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -30,7 +30,7 @@ rule extract_ssl:
         n_shards=SSL.get("shards", 1),
         device=SSL.get("device", "auto"),
         max_chunk_s=SSL.get("max_chunk_s", 30.0),
-        max_batch_s=SSL.get("max_batch_s", 40.0),
+        max_batch_s=SSL.get("max_batch_s", 10.0),
     script:
         "../scripts/extract_ssl.py"
 

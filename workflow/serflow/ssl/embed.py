@@ -26,8 +26,9 @@ from serflow.ssl.models import Encoder, padding_mode
 
 #: Default longest chunk a clip is cut into, in seconds (attention cost grows with its square).
 MAX_CHUNK_S = 30.0
-#: Default budget of padded audio per batch, in seconds.
-MAX_BATCH_S = 40.0
+#: Default budget of padded audio per batch, in seconds. Batching pays on a GPU; on a CPU it
+#: gains nothing (docs/benchmarks.md) and larger batches only take more memory.
+MAX_BATCH_S = 10.0
 #: Largest share of a batch's samples that may be padding.
 MAX_PADDING = 0.1
 
@@ -94,10 +95,13 @@ class _PerClipGroupNorm(nn.Module):
         hidden_states = self.layer.conv(hidden_states)
         if self.frames is None:
             return self.layer.activation(self.layer.layer_norm(hidden_states))
-        out = torch.zeros_like(hidden_states)
+        # in place, so that a batch's largest activation is not copied
         for row, n in enumerate(self.frames):
-            out[row, :, :n] = self.layer.layer_norm(hidden_states[row : row + 1, :, :n])[0]
-        return self.layer.activation(out)
+            hidden_states[row, :, :n] = self.layer.layer_norm(hidden_states[row : row + 1, :, :n])[
+                0
+            ]
+            hidden_states[row, :, n:] = 0.0
+        return self.layer.activation(hidden_states)
 
 
 @contextmanager
