@@ -165,7 +165,7 @@ def test_offline_hub_id_error_names_key_local_copy_and_cache(tmp_path):
     assert result.returncode != 0
     message = result.stderr
     assert "EncoderLoadError" in message and "ssl.encoders.w2v.model" in message
-    assert "huggingface-cli download facebook/wav2vec2-base" in message
+    assert "hf download facebook/wav2vec2-base --local-dir" in message
     assert "save_pretrained" in message and "HF_HUB_OFFLINE=1" in message
 
 

@@ -98,7 +98,7 @@ def test_offline_hub_id_stops_extraction_naming_the_config_key(tmp_path):
     assert result.returncode != 0
     log = (tmp_path / "logs/demo/extract_ssl/w2v/shard_0.log").read_text()
     assert "ssl.encoders.w2v.model" in log and "HF_HUB_OFFLINE=1" in log
-    assert "huggingface-cli download facebook/wav2vec2-base" in log
+    assert "hf download facebook/wav2vec2-base --local-dir" in log
     assert not (tmp_path / "results/demo/features/ssl/w2v.layers.npz").exists()
 
 

@@ -333,7 +333,7 @@ def ssl_model_source(wildcards):
         if not path.is_dir():
             raise WorkflowError(
                 f"ssl.encoders.{wildcards.feature_set}.model {model!r} is not a directory; give "
-                "a folder written by save_pretrained / huggingface-cli download, or a hub id"
+                "a folder written by save_pretrained / hf download, or a hub id"
             )
         return str(path.resolve())
     return model

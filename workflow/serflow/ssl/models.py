@@ -1,7 +1,7 @@
 """Loading a self-supervised speech encoder (wav2vec 2.0, HuBERT, WavLM, ...) with transformers.
 
 An encoder is given by a Hugging Face hub id (``facebook/wav2vec2-base``) or by a local
-directory written with ``save_pretrained`` (or ``huggingface-cli download``). Its feature
+directory written with ``save_pretrained`` (or ``hf download``). Its feature
 extractor settings (``preprocessor_config.json``) say how the audio must be normalised.
 """
 
@@ -64,7 +64,8 @@ def _offline_message(source: str, config_key: str, error: Exception) -> str:
         f"{config_key}: cannot load the encoder {source!r} from the Hugging Face hub (offline, or "
         f"no such model): {error}\n"
         "Give a local copy instead: on a machine with internet run\n"
-        f"  huggingface-cli download {source} --local-dir /path/to/{source.split('/')[-1]}\n"
+        f"  hf download {source} --local-dir /path/to/{source.split('/')[-1]}\n"
+        "(huggingface-cli download with huggingface_hub before 1.0)\n"
         "or, in Python, AutoModel.from_pretrained(...).save_pretrained(dir) and "
         "AutoFeatureExtractor.from_pretrained(...).save_pretrained(dir); then set "
         f"{config_key} to that directory. A model already in the Hugging Face cache "
