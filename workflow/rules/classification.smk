@@ -35,7 +35,7 @@ checkpoint split_speakers_folds:
 
 rule tune_classifier:
     input:
-        features="results/{dataset}/features/{feature_set}.normalised.parquet",
+        features=classification_features,
         metadata="results/{dataset}/metadata.parquet",
         split="results/{dataset}/split.json",
     output:
@@ -70,7 +70,7 @@ rule tune_classifier:
 # training speakers, tested on its test speakers.
 use rule tune_classifier as tune_classifier_fold with:
     input:
-        features="results/{dataset}/features/{feature_set}.normalised.parquet",
+        features=classification_features,
         metadata="results/{dataset}/metadata.parquet",
         split="results/{dataset}/split.{scheme}.json",
     output:

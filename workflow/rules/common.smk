@@ -30,7 +30,13 @@ from serflow import dataset_config
 from serflow import feature_sets as registry
 from serflow.config_check import ConfigError, check_config
 from serflow.fingerprint import listing_digest
-from serflow.fold_ids import FOLD_ID_PATTERN, MULTI_FOLD_SCHEMES, repeat_fold_ids
+from serflow.fold_ids import (
+    FOLD_ID_PATTERN,
+    HOLDOUT_FOLD_ID,
+    MULTI_FOLD_SCHEMES,
+    SCHEME_NAMES,
+    repeat_fold_ids,
+)
 from serflow.emotions import EmotionError, check_selection
 from serflow.grids import invalid_values
 from serflow.logs import run_warnings
@@ -54,7 +60,18 @@ except ConfigError as error:
     raise WorkflowError(str(error)) from None
 # Fills in every default (the schema is the one place they are written), also under module use.
 validate(config, schema="../schemas/config.schema.yaml")
-unknown = registry.unknown_feature_sets(config["feature_sets"])
+# Every SSL encoder (a user-named feature set) gets its defaults and is checked too.
+with open(workflow.source_path("../schemas/ssl_encoder.schema.yaml")) as stream:
+    SSL_ENCODER_SCHEMA = yaml.safe_load(stream)
+SSL = config["ssl"]
+SSL_ENCODERS = SSL["encoders"]
+for name, encoder in SSL_ENCODERS.items():
+    try:
+        check_config(encoder or {}, SSL_ENCODER_SCHEMA, prefix=f"ssl.encoders.{name}.")
+    except ConfigError as error:
+        raise WorkflowError(str(error)) from None
+    validate(encoder, schema="../schemas/ssl_encoder.schema.yaml")
+unknown = registry.unknown_feature_sets(config["feature_sets"], SSL_ENCODERS)
 if unknown:
     raise WorkflowError(f"feature_sets: {'; '.join(unknown)}")
 missing_grids = sorted(set(config["classifiers"]) - set(config["grids"]))
@@ -205,6 +222,20 @@ def split_settings(wildcards):
     return dataset_config.split_settings(
         wildcards.dataset, dataset(wildcards), config["split"]
     )
+
+
+# The table the classifiers read; SSL feature sets give their layer's table for the outer fold
+# (see rule select_ssl_layer in ssl.smk).
+def classification_features(wildcards):
+    """The per-speaker normalised features that tune_classifier(_fold) reads."""
+    if wildcards.feature_set in SSL_FEATURE_SETS:
+        scheme = getattr(wildcards, "scheme", "holdout")
+        fold = getattr(wildcards, "fold", HOLDOUT_FOLD_ID)
+        return (
+            f"results/{wildcards.dataset}/features/ssl/{wildcards.feature_set}/"
+            f"{scheme}/{fold}/features.normalised.parquet"
+        )
+    return f"results/{wildcards.dataset}/features/{wildcards.feature_set}.normalised.parquet"
 
 
 def classifier_grid(wildcards):
@@ -369,7 +400,8 @@ def evaluation_targets():
     files = [f"results/{{dataset}}/{matrix}.{ext}" for ext in ["csv", "md", "png"]]
     files += list(evaluation_files(scheme).values())
     files += [str(plot) for plot in confusion_plots(scheme)]
-    return expand(files, dataset=DATASETS)
+    # the UAR-per-layer table and plot of each SSL feature set
+    return expand(files, dataset=DATASETS) + ssl_targets(scheme)
 
 
 def dataset_results_config(name):
@@ -549,3 +581,86 @@ onsuccess:
 
 onerror:
     print_run_warnings()
+
+
+# --- SSL encoders: input functions of the rules in ssl.smk ---------------------------------
+
+SSL_FEATURE_SETS = [name for name in FEATURE_SETS if name in SSL_ENCODERS]
+SSL_LAYER_FOLDERS = "results/{dataset}/features/ssl/{feature_set}/{scheme}/{fold}"
+
+
+def ssl_encoder(feature_set):
+    """The config of one SSL feature set (ssl.encoders.<feature_set>)."""
+    return SSL_ENCODERS[feature_set]
+
+
+def ssl_model_source(wildcards):
+    """The hub id, or the local directory (made absolute, checked to exist), of an encoder."""
+    model = ssl_encoder(wildcards.feature_set)["model"]
+    path = Path(model).expanduser()
+    if path.is_absolute() or model.startswith((".", "~")):
+        if not path.is_dir():
+            raise WorkflowError(
+                f"ssl.encoders.{wildcards.feature_set}.model {model!r} is not a directory; give "
+                "a folder written by save_pretrained / hf download, or a hub id"
+            )
+        return str(path.resolve())
+    return model
+
+
+def ssl_shards(wildcards):
+    """The shard files of one SSL feature set, merged into its all-layers file."""
+    return expand(
+        "results/{dataset}/features/ssl/{feature_set}/shard_{shard}.npz",
+        dataset=wildcards.dataset,
+        feature_set=wildcards.feature_set,
+        shard=range(SSL["shards"]),
+    )
+
+
+def ssl_split(wildcards):
+    """The split that names the fold's training and test speakers."""
+    if wildcards.scheme == "holdout":
+        return f"results/{wildcards.dataset}/split.json"
+    return f"results/{wildcards.dataset}/split.{wildcards.scheme}.json"
+
+
+def ssl_fold_ids(wildcards):
+    """The outer folds of a scheme: the single hold-out fold, or those of outer_fold_ids."""
+    if wildcards.scheme == "holdout":
+        return [HOLDOUT_FOLD_ID]
+    return outer_fold_ids(wildcards)
+
+
+def ssl_layer_scores(wildcards):
+    """The per-layer scores of every outer fold of the scheme."""
+    return expand(
+        f"{SSL_LAYER_FOLDERS}/layer_scores.csv",
+        dataset=wildcards.dataset,
+        feature_set=wildcards.feature_set,
+        scheme=wildcards.scheme,
+        fold=ssl_fold_ids(wildcards),
+    )
+
+
+def ssl_mem_mb(wildcards, input, threads):
+    """Memory for SSL extraction: the shard's audio, a large encoder and its activations."""
+    return int(4000 + 3 * input.size_mb + 300 * threads)
+
+
+def ssl_curve_files(scheme):
+    """UAR per layer (table and plot) of each SSL feature set, marked for the report."""
+    folder = f"results/{{dataset}}/evaluation/{scheme}/uar_per_layer"
+    return {
+        "csv": f"{folder}/{{feature_set}}.csv",
+        "png": f"{folder}/{{feature_set}}.png",
+    }
+
+
+def ssl_targets(scheme):
+    """What the SSL feature sets add to the outputs of evaluation.scheme."""
+    return expand(
+        list(ssl_curve_files(scheme).values()),
+        dataset=DATASETS,
+        feature_set=SSL_FEATURE_SETS,
+    )

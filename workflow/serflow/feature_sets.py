@@ -10,9 +10,11 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-#: The kinds of extractor, each made by its own rules.
+#: The kinds of extractor, each made by its own rules. SSL feature sets (transformers speech
+#: encoders) are named by the user: every key of the config's ``ssl.encoders`` is one.
 OPENSMILE = "opensmile"
 BYOLS = "byols"
+SSL = "ssl"
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,21 @@ def spec_of(name: str, kind: str | None = None) -> FeatureSet:
     return spec
 
 
-def unknown_feature_sets(names: list[str]) -> list[str]:
-    """A message per name that is not a feature set, suggesting the nearest one."""
-    messages = []
+def unknown_feature_sets(names: list[str], ssl_encoders: dict | None = None) -> list[str]:
+    """A message per name that is neither a feature set here nor a key of ``ssl_encoders``
+    (suggesting the nearest), and per SSL encoder that takes a built-in feature set's name."""
+    known = [*FEATURE_SETS, *(ssl_encoders or {})]
+    messages = [
+        f"ssl.encoders.{name} takes the name of a built-in feature set; rename it"
+        for name in (ssl_encoders or {})
+        if name in FEATURE_SETS
+    ]
     for name in names:
-        if name not in FEATURE_SETS:
-            nearest = difflib.get_close_matches(name, FEATURE_SETS, n=1)
+        if name not in known:
+            nearest = difflib.get_close_matches(name, known, n=1)
             hint = f" (did you mean {nearest[0]!r}?)" if nearest else ""
-            messages.append(f"{name!r} is not a feature set{hint}")
+            messages.append(
+                f"{name!r} is not a feature set{hint}: use {', '.join(FEATURE_SETS)} or the name "
+                "of an encoder under ssl.encoders"
+            )
     return messages
