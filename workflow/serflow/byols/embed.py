@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -18,27 +17,12 @@ from tqdm import tqdm
 
 from serflow.byols.devices import resolve_device
 from serflow.byols.frontend import N_MELS, LogMelSpectrogram, scene_stats
+from serflow.torch_runtime import check_mono_clips, torch_threads
 
 #: Default budget of padded log-mel frames per batch (about 30 s of audio).
 MAX_BATCH_FRAMES = 3000
 #: Largest share of a batch's frames that may be padding.
 MAX_PADDING = 0.05
-
-
-@contextmanager
-def _torch_threads(threads: int | None):
-    """Use ``threads`` intra-op threads inside the block, then restore the previous number."""
-    if threads is None:
-        yield
-        return
-    if threads < 1:
-        raise ValueError(f"threads must be at least 1, got {threads}")
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def plan_batches(
@@ -69,17 +53,7 @@ def plan_batches(
 
 def _check_clips(clips: Sequence[np.ndarray]) -> list[torch.Tensor]:
     """Clips as float32 tensors, with an error naming the first clip that is not usable."""
-    tensors = []
-    for i, clip in enumerate(clips):
-        audio = np.asarray(clip)
-        if audio.ndim != 1:
-            raise ValueError(f"clip {i} has shape {audio.shape}; expected mono (a 1-D array)")
-        if not np.issubdtype(audio.dtype, np.floating):
-            raise ValueError(f"clip {i} has dtype {audio.dtype}; expected float samples in [-1, 1]")
-        if not np.isfinite(audio).all():
-            raise ValueError(f"clip {i} holds NaN or infinite samples")
-        tensors.append(torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32)))
-    return tensors
+    return [torch.from_numpy(audio) for audio in check_mono_clips(clips)]
 
 
 def compute_logmels(
@@ -121,7 +95,7 @@ def embed_logmels(
     batches = plan_batches(frames, max_batch_frames, max_padding)
     rows: list[torch.Tensor | None] = [None] * len(logmels)
     with (
-        _torch_threads(threads),
+        torch_threads(threads),
         torch.inference_mode(),
         tqdm(total=len(logmels), desc="BYOL-S", disable=not progress, file=sys.stderr) as bar,
     ):
@@ -169,7 +143,7 @@ def embed_clips(
     progress : show a tqdm progress bar on stderr.
     """
     device = resolve_device(device)
-    with _torch_threads(threads):
+    with torch_threads(threads):
         logmels = compute_logmels(clips, device)
     return embed_logmels(
         logmels,
@@ -199,7 +173,7 @@ def scene_embeddings(
     This is what the original ``get_scene_embeddings`` does; log-mels are computed only once.
     """
     device = resolve_device(device)
-    with _torch_threads(threads):
+    with torch_threads(threads):
         logmels = compute_logmels(clips, device)
     mean, std = scene_stats(logmels)
     embeddings = embed_logmels(

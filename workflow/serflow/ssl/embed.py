@@ -20,9 +20,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from serflow.byols.devices import resolve_device
-from serflow.byols.embed import _torch_threads
 from serflow.ssl.models import Encoder, padding_mode
+from serflow.torch_runtime import check_mono_clips, resolve_device, torch_threads
 
 #: Default longest chunk a clip is cut into, in seconds (attention cost grows with its square).
 MAX_CHUNK_S = 30.0
@@ -129,24 +128,6 @@ def normalised_input(encoder: Encoder, clip: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=np.float32).reshape(-1)
 
 
-def _check_clips(clips: Sequence[np.ndarray], min_samples: int) -> list[np.ndarray]:
-    checked = []
-    for i, clip in enumerate(clips):
-        audio = np.asarray(clip)
-        if audio.ndim != 1:
-            raise ValueError(f"clip {i} has shape {audio.shape}; expected mono (a 1-D array)")
-        if not np.issubdtype(audio.dtype, np.floating):
-            raise ValueError(f"clip {i} has dtype {audio.dtype}; expected float samples")
-        if not np.isfinite(audio).all():
-            raise ValueError(f"clip {i} holds NaN or infinite samples")
-        if len(audio) < min_samples:
-            raise ValueError(
-                f"clip {i} has {len(audio)} samples; the encoder needs at least {min_samples}"
-            )
-        checked.append(audio.astype(np.float32, copy=False))
-    return checked
-
-
 def _min_samples(model: nn.Module) -> int:
     """Fewest input samples that give the model one frame (its CNN's receptive field)."""
     config = model.config
@@ -185,7 +166,7 @@ def embed_layers(
     device = resolve_device(device)
     model.to(device).eval()
     rate = encoder.sampling_rate
-    clips = _check_clips(clips, _min_samples(model))
+    clips = check_mono_clips(clips, _min_samples(model))
     mode = padding_mode(model)
     # every chunk of every clip, normalised as the model's input
     chunks: list[tuple[int, np.ndarray]] = []
@@ -204,7 +185,7 @@ def embed_layers(
     squares = np.zeros_like(sums)
     counts = np.zeros(len(clips), dtype=np.int64)
     with (
-        _torch_threads(threads),
+        torch_threads(threads),
         torch.inference_mode(),
         _per_clip_group_norm(model) if mode == "group_norm" else _no_patch() as group_norm,
         tqdm(total=len(chunks), desc="SSL", disable=not progress, file=sys.stderr) as bar,

@@ -15,7 +15,7 @@ import torch
 from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, PreTrainedModel
 from transformers.feature_extraction_utils import FeatureExtractionMixin
 
-from serflow.byols.devices import resolve_device
+from serflow.torch_runtime import resolve_device
 
 #: Model types whose feature encoder and attention masking serflow knows (see padding_mode).
 KNOWN_MODEL_TYPES = ("wav2vec2", "hubert", "wavlm", "data2vec-audio", "unispeech", "unispeech-sat")
