@@ -23,11 +23,8 @@ write_text(matrix_markdown(matrix, caption), snakemake.output.markdown)
 plot_heatmap(matrix, f"serflow: test UAR (%) on {dataset}", snakemake.output.heatmap)
 write_scheme_outputs(
     pooled,
-    feature_sets,
-    classifiers,
     output=snakemake.output,
     params=params,
-    config=snakemake.params.config,
     heading=f"{dataset}, {SCHEME_NAMES['holdout']}, test speakers {test_speakers}",
     log=log,
 )

@@ -59,11 +59,8 @@ plot_uar_per_fold(
 )
 write_scheme_outputs(
     pooled,
-    feature_sets,
-    classifiers,
     output=snakemake.output,
     params=params,
-    config=snakemake.params.config,
     heading=f"{dataset}, {described}",
     log=log,
 )

@@ -37,19 +37,13 @@ def read_fold_results(
 
 
 def write_scheme_outputs(
-    pooled: pd.DataFrame,
-    feature_sets: list[str],
-    classifiers: list[str],
-    *,
-    output: Any,
-    params: Any,
-    config: dict,
-    heading: str,
-    log: logging.Logger,
+    pooled: pd.DataFrame, *, output: Any, params: Any, heading: str, log: logging.Logger
 ) -> None:
     """Write the recall table, comparison, pooled predictions, config and confusion figures to
-    the rule's ``output`` (recall, comparison, predictions, config, confusion); ``heading``
-    (dataset and scheme) ends each figure's title."""
+    the rule's ``output`` (recall, comparison, predictions, config, confusion), with the rule's
+    ``params`` (feature_sets, classifiers, permutations, seed, config); ``heading`` (dataset
+    and scheme) ends each figure's title."""
+    feature_sets, classifiers, config = params.feature_sets, params.classifiers, params.config
     recall = recall_table(pooled, feature_sets, classifiers)
     write_csv(recall, output.recall, float_format="%.1f")
     comparison = compare_feature_sets(
