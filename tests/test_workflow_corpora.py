@@ -5,6 +5,7 @@ cross-corpus matrix, and the leakage guard."""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -193,6 +194,15 @@ def test_three_corpora_with_a_cross_corpus_matrix_never_share_a_speaker(corpora,
     assert len(table) == 9 and table["uar"].between(0, 100).all()
     assert (tmp_path / "results/cross_corpus/egemaps.lr.png").stat().st_size > 0
     markdown = (tmp_path / "results/cross_corpus/cross_corpus.md").read_text()
+    # the report has a section for the datasets' summary and one for cross-corpus
+    run_snakemake(tmp_path, "--report", "report.zip")
+    with zipfile.ZipFile(tmp_path / "report.zip") as report:
+        names = [Path(name).name for name in report.namelist()]
+        html = report.read("report/report.html").decode()
+    assert names.count("results_matrix.png") == 4  # three datasets and their summary
+    assert names.count("egemaps.lr.png") == 4  # three confusion matrices and the cross-corpus one
+    assert "cross_corpus.csv" in names
+    assert "Datasets" in html and "Cross-corpus" in html
     assert "| train \\ test | ravdess | cremad | mine |" in markdown
     for train in config["datasets"]:
         split = json.loads((tmp_path / f"results/{train}/split.json").read_text())
