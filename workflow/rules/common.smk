@@ -243,6 +243,11 @@ def classifier_grid(wildcards):
     return config["grids"][wildcards.classifier]
 
 
+def svm_memory(wildcards):
+    """The SVM's memory budget, for its jobs only: changing it reruns no other classifier."""
+    return config["svm_memory"] if wildcards.classifier == "svm" else None
+
+
 def extraction_mem_mb(wildcards, input, threads):
     """Memory for feature extraction: the cached audio plus one extractor per process."""
     return int(1000 + 3 * input.size_mb + 300 * threads)

@@ -26,6 +26,7 @@ rule cross_corpus_classifier:
         emotions=CROSS_CORPUS_EMOTIONS,
         cv_folds=config["cv_folds"],
         seed=config["seed"],
+        svm_memory=svm_memory,
         cache_dir="results/cross_corpus/cache/cv_scores",
     script:
         "../scripts/cross_corpus_classifier.py"

@@ -19,6 +19,7 @@ rule export_model:
     params:
         grid=classifier_grid,
         seed=config["seed"],
+        svm_memory=svm_memory,
         audio=config["audio"],
         extractor=extractor_settings,
         min_utterances=config["export"]["min_utterances"],

@@ -35,6 +35,11 @@ def make_estimator(classifier: str, seed: int) -> BaseEstimator:
     raise ValueError(f"classifier {classifier!r} is unknown; use one of {sorted(CLASSIFIER_NAMES)}")
 
 
+def uses_precomputed_kernels(classifier: str, points: list[dict[str, Any]]) -> bool:
+    """Whether ``classifier`` over ``points`` is searched and refitted on precomputed kernels."""
+    return classifier == "svm" and supports(points)
+
+
 @dataclass
 class TuningResult:
     """What a grid search found: the refitted model and its selection record.
@@ -86,7 +91,7 @@ def tune(
     change fits only the new points.
     """
     options = dict(cv_folds=cv_folds, folds=folds, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir)
-    if classifier == "svm" and supports(points):
+    if uses_precomputed_kernels(classifier, points):
         search = PrecomputedSVMSearch(points, **options)
     elif classifier == "rf":
         search = ForestSearch(make_estimator(classifier, seed), points, **options)
