@@ -9,13 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
 
-from serflow.bundle import refit_best
+from serflow.bundle import load_bundle, refit_best, save_bundle
 from serflow.experiment import train_and_test
 from serflow.kernel_memory import (
     BYTES_PER_MB,
+    LINEAR_FALLBACK_MODEL,
     KernelMemoryError,
     MemoryBudget,
+    fitted_classifier,
     fold_sizes,
     search_memory,
     stratified_subsample,
@@ -178,6 +181,41 @@ def test_export_refit_redraws_the_searchs_subsample_and_guards_its_own_fit():
     with pytest.raises(KernelMemoryError, match="export_model.*svm_memory.budget_mb"):
         refit_best("svm", SVM_GRID, {"C": 1.0, "gamma": 0.1, "kernel": "rbf"}, x, y, 0,
                    memory_budget=MemoryBudget(0.5))  # fmt: skip
+
+
+def test_linear_fits_a_linear_svm_on_every_clip_over_the_grids_c_values(tmp_path):
+    features, metadata = emotion_corpus()
+    fold = holdout_fold(metadata)
+    budget = tiny_budget("linear")
+    first, second = [
+        train_and_test(features, metadata, fold, "svm", SVM_GRID, n_jobs=2, memory_budget=budget)
+        for _ in range(2)
+    ]
+    record = first.svm_memory
+    assert record["fallback"] == "linear" and record["model"] == LINEAR_FALLBACK_MODEL
+    assert "no rbf" in record["model"]
+    assert record["training_clips"] == record["of_training_clips"] == len(first.training) == 196
+    search = first.tuning.search
+    assert search.points == [{"C": 1.0}, {"C": 10.0}]
+    assert isinstance(search.best_estimator_, LinearSVC)
+    assert len(search.best_estimator_.coef_) == 4  # one-vs-rest: a weight vector per emotion
+    assert first.predictions.equals(second.predictions)
+    # the export refits the same linear model, and it survives a bundle
+    training = first.training
+    x = features.set_index("utterance").loc[training["utterance"]].to_numpy()
+    codes = training["emotion"].map({"anger": 0, "happiness": 1, "neutral": 2, "sadness": 3})
+    classifier = fitted_classifier("svm", record)
+    model = refit_best(classifier, SVM_GRID, first.tuning.best_params, x, codes.to_numpy(), 0)
+    test = features[features["utterance"].isin(first.predictions["utterance"])]
+    test_rows = test.sort_values("utterance").drop(columns="utterance").to_numpy()
+    np.testing.assert_array_equal(model.predict(test_rows), search.predict(test_rows))
+    labels = ["anger", "happiness", "neutral", "sadness"]
+    names = list(features.columns[1:])
+    mean, std = np.zeros(len(names)), np.ones(len(names))
+    save_bundle(tmp_path, model, names, mean, std, {"svm_memory": record}, labels)
+    bundle = load_bundle(tmp_path)
+    assert bundle.manifest["scores"] == "decision"
+    assert bundle.manifest["svm_memory"]["fallback"] == "linear"
 
 
 def test_stratified_subsample_keeps_each_cells_share_and_depends_only_on_the_seed():

@@ -74,7 +74,7 @@ scores = {
     "best_params": outcome.tuning.best_params,
     "cv_uar": outcome.tuning.best_cv_uar,
     **test_scores(outcome.predictions),
-    # only a search over svm_memory.budget_mb records its subsample
+    # only a search over svm_memory.budget_mb records its fall-back
     **({"svm_memory": outcome.svm_memory} if outcome.svm_memory else {}),
 }
 log.info("%s -> %s: UAR %.4f", wildcards.train, wildcards.test, scores["uar"])

@@ -8,7 +8,7 @@ import numpy as np
 
 from serflow.bundle import file_sha256, refit_best, save_bundle, training_statistics
 from serflow.experiment import class_order, encode, labelled_rows
-from serflow.kernel_memory import MemoryBudget, subsample_rows
+from serflow.kernel_memory import MemoryBudget, fitted_classifier, subsample_rows
 from serflow.logs import log_to_file
 from serflow.tables import read_parquet
 
@@ -30,10 +30,10 @@ x_train, train_emotions, train_ids = labelled_rows(
 # classes numbered as tune_classifier numbers them, so that the refit is the same fit
 order = class_order(metadata)
 y_train = encode(train_emotions, order)
-# a search over svm_memory.budget_mb refitted on its subsample: the same rows again
-rows = subsample_rows(
-    tuned.get("svm_memory"), train_ids["speaker"].to_numpy(), y_train, snakemake.params.seed
-)
+# a search over svm_memory.budget_mb refitted on its subsample (the same rows again) or fitted
+# the linear SVM instead: the bundle's model is the one the search refitted
+over_budget = tuned.get("svm_memory")
+rows = subsample_rows(over_budget, train_ids["speaker"].to_numpy(), y_train, snakemake.params.seed)
 if rows is not None:
     log.warning(
         "%s/%s: refitted on the %d of %d training clips the search subsampled (svm_memory)",
@@ -44,7 +44,7 @@ if rows is not None:
     )
     x_train, y_train = x_train[rows], y_train[rows]
 estimator = refit_best(
-    classifier,
+    fitted_classifier(classifier, over_budget),
     snakemake.params.grid,
     best_params,
     x_train,
@@ -101,7 +101,7 @@ manifest = save_bundle(
         "test_speakers": [str(speaker) for speaker in fold["test_speakers"]],
         "n_training_utterances": len(train_ids),
         "config_sha256": snakemake.params.config_sha256,
-        **({"svm_memory": tuned["svm_memory"]} if "svm_memory" in tuned else {}),
+        **({"svm_memory": over_budget} if over_budget else {}),
     },
     labels=order,
 )

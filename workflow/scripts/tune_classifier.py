@@ -29,7 +29,7 @@ outcome = train_and_test(
     cache_dir=snakemake.params.cache_dir,
     memory_budget=MemoryBudget.from_config(snakemake.params.svm_memory),
 )
-# only a search over svm_memory.budget_mb records its subsample (results under it are unchanged)
+# only a search over svm_memory.budget_mb records its fall-back (results within it are unchanged)
 subsample = {"svm_memory": outcome.svm_memory} if outcome.svm_memory else {}
 speakers = outcome.training["speaker"].to_numpy()
 for k, (train, validation) in enumerate(outcome.inner_folds):
@@ -76,7 +76,11 @@ write_json(
     },
     snakemake.output.best_params,
 )
-write_csv(outcome.tuning.cv_results(), snakemake.output.cv_results, index=False)
+cv_results = outcome.tuning.cv_results()
+if outcome.svm_memory:
+    # which model these rows are: the kernel SVM's subsample, or the linear SVM fitted instead
+    cv_results.insert(0, "svm_memory_fallback", outcome.svm_memory["fallback"])
+write_csv(cv_results, snakemake.output.cv_results, index=False)
 write_parquet(outcome.predictions, snakemake.output.predictions)
 write_json(scores, snakemake.output.scores)
 write_text(report_text(outcome.predictions), snakemake.output.report)

@@ -11,9 +11,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.svm import SVC
+from sklearn.svm import SVC, LinearSVC
 
 from serflow.cv_search import CachedGridSearch, EstimatorSearch, ForestSearch, plain_params
+from serflow.kernel_memory import LINEAR_FALLBACK
 from serflow.svm_search import PrecomputedSVMSearch, supports
 
 #: classifier id -> the name the results matrix gives it (the notebook's table headings).
@@ -25,13 +26,19 @@ CLASSIFIER_NAMES = {
 
 
 def make_estimator(classifier: str, seed: int) -> BaseEstimator:
-    """A scikit-learn estimator with default settings, seeded where it has randomness."""
+    """A scikit-learn estimator with default settings, seeded where it has randomness.
+
+    ``linear_svm`` is no benchmark classifier: it is what an SVM beyond ``svm_memory.budget_mb``
+    fits with ``svm_memory.fallback: linear`` (:mod:`serflow.kernel_memory`).
+    """
     if classifier == "lr":
         return LogisticRegression(random_state=seed)
     if classifier == "svm":
         return SVC(random_state=seed)
     if classifier == "rf":
         return RandomForestClassifier(random_state=seed)
+    if classifier == LINEAR_FALLBACK:
+        return LinearSVC(random_state=seed)
     raise ValueError(f"classifier {classifier!r} is unknown; use one of {sorted(CLASSIFIER_NAMES)}")
 
 

@@ -11,7 +11,12 @@ import pandas as pd
 
 from serflow.classifiers import TuningResult, tune, uses_precomputed_kernels
 from serflow.grids import expand_grid
-from serflow.kernel_memory import MemoryBudget, plan_training_rows
+from serflow.kernel_memory import (
+    MemoryBudget,
+    fitted_classifier,
+    linear_points,
+    plan_training_rows,
+)
 from serflow.leakage import check_fold, check_rows, check_selection_rows
 from serflow.split import inner_folds
 
@@ -24,7 +29,7 @@ class Outcome:
 
     ``training`` holds the training rows (utterance, speaker, emotion) in the order that the
     (train, validation) row indices of ``inner_folds`` refer to; ``svm_memory`` records the
-    subsample a kernel SVM over ``svm_memory.budget_mb`` ran on (``None``: all training rows).
+    fall-back of a kernel SVM over ``svm_memory.budget_mb`` (``None``: within it).
     """
 
     tuning: TuningResult
@@ -89,8 +94,8 @@ def train_and_test(
     ``inner_cv`` picks the grid search's folds (:func:`serflow.split.inner_folds`): ``kfold``,
     the notebook's, or ``group``, speaker-independent. ``cache_dir`` keeps the CV scores so that
     a rerun fits only new grid points (:func:`serflow.classifiers.tune`). A kernel SVM whose
-    matrices would exceed ``memory_budget`` stops or runs on a subsample of the training rows
-    (:func:`serflow.kernel_memory.plan_training_rows`).
+    matrices would exceed ``memory_budget`` stops, runs on a subsample of the training rows or
+    is replaced by a linear SVM (:func:`serflow.kernel_memory.plan_training_rows`).
     """
     check_fold(fold)
     order = class_order(metadata)
@@ -107,9 +112,9 @@ def train_and_test(
     def folds_of(rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         return inner_folds(labels[rows], speakers[rows], inner_cv, cv_folds)
 
-    subsample = None
+    over_budget = None
     if uses_precomputed_kernels(classifier, points):
-        rows, subsample = plan_training_rows(
+        rows, over_budget = plan_training_rows(
             f"{classifier} fold {fold['fold']}",
             points,
             speakers,
@@ -124,12 +129,15 @@ def train_and_test(
         if rows is not None:
             x_train, y_train = x_train[rows], y_train[rows]
             train_ids = train_ids.iloc[rows].reset_index(drop=True)
+    searched = fitted_classifier(classifier, over_budget)
+    if searched != classifier:
+        points = linear_points(points)
     folds = inner_folds(y_train, train_ids["speaker"].to_numpy(), inner_cv, cv_folds)
     check_rows(train_ids, test_ids)
     check_selection_rows(folds, len(train_ids))
     # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's)
     tuning = tune(
-        classifier,
+        searched,
         points,
         x_train,
         y_train,
@@ -146,5 +154,5 @@ def train_and_test(
         predictions=predictions,
         training=train_ids,
         inner_folds=folds,
-        svm_memory=subsample,
+        svm_memory=over_budget,
     )

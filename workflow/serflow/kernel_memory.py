@@ -6,7 +6,7 @@ validation x train kernel from it; ``n_jobs`` tasks run at once on threads. At 1
 clips the Gram matrix alone is 2 GB. :func:`search_memory` counts, from n and the fold layout and
 before anything is allocated, the bytes of every matrix the search holds at once in each of its
 phases; the config's ``svm_memory.budget_mb`` bounds the largest, and
-``svm_memory.fallback`` says what happens beyond it (:func:`check_budget`, :func:`plan_rows`).
+``svm_memory.fallback`` says what happens beyond it (:func:`plan_training_rows`).
 
 What is counted: float64 matrices of n x n (Gram), fold-sized kernel blocks with numpy's
 temporaries while :func:`~serflow.svm_search.kernel_from_gram` derives them
@@ -41,8 +41,13 @@ DEFAULT_CACHE_SIZE_MB = 200
 #: then distances, -gamma x distances, exp; poly: base, result and factor of the power, the new
 #: product; sigmoid: gamma x Gram, + coef0, tanh; linear: the Gram block is the kernel).
 DERIVATION_BLOCKS = {"linear": 1, "rbf": 4, "poly": 5, "sigmoid": 3}
-#: The fall-backs of ``svm_memory.fallback`` (the schema lists the same).
-FALLBACKS = ("error", "subsample")
+#: The classifier id of the ``linear`` fall-back (:func:`serflow.classifiers.make_estimator`).
+LINEAR_FALLBACK = "linear_svm"
+#: What the results say the ``linear`` fall-back fitted instead of the kernel SVM.
+LINEAR_FALLBACK_MODEL = (
+    "LinearSVC (liblinear, one-vs-rest, squared hinge) over the SVM grid's C values: "
+    "no rbf, poly or sigmoid kernel"
+)
 
 
 class KernelMemoryError(RuntimeError):
@@ -172,8 +177,9 @@ def over_budget_message(what: str, memory: KernelMemory, n_rows: int, budget: Me
         f"kernel matrices at once ({n_rows} x {n_rows} Gram matrix, {memory.parallel_tasks} "
         f"fold fit(s) in parallel), over svm_memory.budget_mb = {budget.budget_mb:g} MB "
         f"(svm_memory.fallback: {budget.fallback}). Raise svm_memory.budget_mb (and the job's "
-        "memory), lower threads.tune, set svm_memory.fallback: subsample (the rbf search on a "
-        "speaker-stratified subsample of the training clips that fits), or train on fewer clips"
+        "memory), lower threads.tune, set svm_memory.fallback: subsample (the same kernel "
+        "search on a speaker-stratified subsample of the training clips that fits) or linear "
+        "(a linear SVM through liblinear on all clips, no rbf kernel), or train on fewer clips"
     )
 
 
@@ -234,15 +240,33 @@ def stratified_subsample(
     return np.sort(np.concatenate(chosen)).astype(np.int64)
 
 
-def subsample_record(rows: int, n_rows: int, memory: KernelMemory, budget: MemoryBudget) -> dict:
-    """What the results record about a subsampled search (absent when there was none)."""
-    return {
-        "fallback": "subsample",
+def fallback_record(
+    budget: MemoryBudget, memory: KernelMemory, rows: int, n_rows: int
+) -> dict[str, Any]:
+    """What the results record about a search beyond the budget (absent within it)."""
+    record = {
+        "fallback": budget.fallback,
         "training_clips": rows,
         "of_training_clips": n_rows,
         "estimate_mb": round(memory.peak_mb, 1),
         "budget_mb": budget.budget_mb,
     }
+    if budget.fallback == "linear":
+        record["model"] = LINEAR_FALLBACK_MODEL
+    return record
+
+
+def fitted_classifier(classifier: str, record: dict[str, Any] | None) -> str:
+    """The classifier id a search fits: the linear fall-back's where ``record`` says so."""
+    if record is not None and record["fallback"] == "linear":
+        return LINEAR_FALLBACK
+    return classifier
+
+
+def linear_points(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The linear fall-back's grid: the SVM grid's C values (SVC's 1.0 if none), in order."""
+    values = dict.fromkeys(point.get("C", 1.0) for point in points)
+    return [{"C": value} for value in values]
 
 
 def plan_training_rows(
@@ -258,12 +282,14 @@ def plan_training_rows(
     seed: int = 0,
     minimum: int = 2,
 ) -> tuple[np.ndarray | None, dict | None]:
-    """The training rows a kernel SVM search on ``labels`` may use within ``budget``.
+    """The training rows a kernel SVM search on ``labels`` may use within ``budget``, and the
+    record of the fall-back (:func:`fallback_record`).
 
     ``(None, None)``: all rows fit (or there is no budget). Beyond the budget, ``error`` raises
     :class:`KernelMemoryError`; ``subsample`` returns the rows of the largest
-    :func:`stratified_subsample` whose search, on the folds ``folds_of(rows)`` gives, fits, and
-    the record the results keep about it. ``minimum`` rows are the least a search can run on.
+    :func:`stratified_subsample` whose search, on the folds ``folds_of(rows)`` gives, fits;
+    ``linear`` keeps all rows, and the record says to fit :data:`LINEAR_FALLBACK` instead
+    (:func:`fitted_classifier`). ``minimum`` rows are the least a search can run on.
     """
     n_rows = len(labels)
     everything = np.arange(n_rows)
@@ -273,6 +299,18 @@ def plan_training_rows(
     if within_budget(memory, budget):
         return None, None
     message = over_budget_message(what, memory, n_rows, budget)
+    if budget.fallback == "linear":
+        log.warning(
+            "%s: svm_memory.fallback linear: the kernel SVM on all %d training clips would hold "
+            "%.0f MB, over svm_memory.budget_mb = %g MB; fitting %s instead. Its scores are a "
+            "linear model's, not the rbf SVM's",
+            what,
+            n_rows,
+            memory.peak_mb,
+            budget.budget_mb,
+            LINEAR_FALLBACK_MODEL,
+        )
+        return None, fallback_record(budget, memory, n_rows, n_rows)
     if budget.fallback != "subsample":
         raise KernelMemoryError(message)
 
@@ -301,7 +339,7 @@ def plan_training_rows(
         memory.peak_mb,
         budget.budget_mb,
     )
-    return rows_of(size), subsample_record(size, n_rows, memory, budget)
+    return rows_of(size), fallback_record(budget, memory, size, n_rows)
 
 
 def subsample_rows(
@@ -309,6 +347,6 @@ def subsample_rows(
 ) -> np.ndarray | None:
     """The training rows of a subsampled search, drawn again from its ``record`` (``None``: the
     search used every row), so that a refit uses exactly the rows the search refitted on."""
-    if record is None:
+    if record is None or record["fallback"] != "subsample":
         return None
     return stratified_subsample(speakers, labels, int(record["training_clips"]), seed)
