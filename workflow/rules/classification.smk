@@ -53,7 +53,7 @@ rule tune_classifier:
         "../envs/classify.yaml"
     threads: config["threads"]["tune"]
     resources:
-        mem_mb=feature_table_mem_mb,
+        mem_mb=classifier_mem_mb,
         runtime=120,
     params:
         grid=classifier_grid,

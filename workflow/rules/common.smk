@@ -259,6 +259,14 @@ def feature_table_mem_mb(wildcards, input, threads):
     return int(1000 + input.size_mb * (2 + 2 * threads))
 
 
+def classifier_mem_mb(wildcards, input, threads):
+    """Memory for a job that fits a classifier: its feature table's, and for the SVM the
+    kernel matrices' svm_memory.budget_mb, which the job checks it stays within."""
+    kernels = svm_memory(wildcards)
+    budget = kernels["budget_mb"] if kernels else 0
+    return feature_table_mem_mb(wildcards, input, threads) + int(budget)
+
+
 def extraction_runtime(wildcards, input):
     """Runtime (minutes) for feature extraction, from the size of the cached audio."""
     return int(10 + input.size_mb / 2)

@@ -19,7 +19,7 @@ rule cross_corpus_classifier:
         "../envs/classify.yaml"
     threads: config["threads"]["tune"]
     resources:
-        mem_mb=feature_table_mem_mb,
+        mem_mb=classifier_mem_mb,
         runtime=120,
     params:
         grid=classifier_grid,

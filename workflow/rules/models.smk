@@ -14,7 +14,7 @@ rule export_model:
         "../envs/models.yaml"
     threads: 1
     resources:
-        mem_mb=feature_table_mem_mb,
+        mem_mb=classifier_mem_mb,
         runtime=60,
     params:
         grid=classifier_grid,
