@@ -133,14 +133,14 @@ def refit_bytes(kernel: str, n_rows: int, cache_size_mb: float) -> int:
 def search_memory(
     points: list[dict[str, Any]],
     n_rows: int,
-    fold_sizes: list[tuple[int, int]],
+    fold_rows: list[tuple[int, int]],
     *,
     n_jobs: int = 1,
     n_predict: int = 0,
 ) -> KernelMemory:
     """What a kernel SVM on ``n_rows`` training rows holds at once, before it allocates anything.
 
-    ``fold_sizes`` are the (training, validation) row counts of the search's folds (none for a
+    ``fold_rows`` are the (training, validation) row counts of the search's folds (none for a
     plain fit, as :class:`~serflow.kernel_svm.KernelSVM`); ``n_jobs`` tasks of the
     ``len(kernels) x len(folds)`` run at once; ``n_predict`` rows are predicted afterwards.
     """
@@ -148,18 +148,14 @@ def search_memory(
     specs = {split_point(point)[0] for point in points}
     cache_mb = max(float(point.get("cache_size", DEFAULT_CACHE_SIZE_MB)) for point in points)
     fold_task = max(
-        (
-            fold_task_bytes(k, train, valid, cache_mb)
-            for k in kernels
-            for train, valid in fold_sizes
-        ),
+        (fold_task_bytes(k, train, valid, cache_mb) for k in kernels for train, valid in fold_rows),
         default=0,
     )
     blocks = max(DERIVATION_BLOCKS[kernel] for kernel in kernels)
     return KernelMemory(
         gram=(n_rows * n_rows + n_rows) * FLOAT64_BYTES,
         fold_task=fold_task,
-        parallel_tasks=min(effective_n_jobs(n_jobs), len(specs) * len(fold_sizes)),
+        parallel_tasks=min(effective_n_jobs(n_jobs), len(specs) * len(fold_rows)),
         refit=max(refit_bytes(kernel, n_rows, cache_mb) for kernel in kernels),
         predict=blocks * n_predict * n_rows * FLOAT64_BYTES,
     )
@@ -318,8 +314,10 @@ def plan_training_rows(
         return stratified_subsample(speakers, labels, size, seed)
 
     def fits(size: int) -> bool:
-        rows = rows_of(size)
-        folds = fold_sizes(folds_of(rows))
+        try:
+            folds = fold_sizes(folds_of(rows_of(size)))
+        except ValueError:  # too few clips (or speakers) left for the folds
+            return False
         estimate = search_memory(points, size, folds, n_jobs=n_jobs, n_predict=n_predict)
         return within_budget(estimate, budget)
 
