@@ -24,6 +24,7 @@ from serflow.kernel_memory import (
     stratified_subsample,
     subsample_rows,
 )
+from serflow.kernel_svm import KernelSVM
 from serflow.split import holdout_split
 from serflow.svm_search import PrecomputedSVMSearch, kernel_from_gram, split_point
 
@@ -103,6 +104,21 @@ def test_estimate_is_the_traced_peak_of_a_real_search_and_prediction(kernel):
     assert memory.peak <= traced_peak <= memory.peak + PER_ROW_BYTES * len(y)
 
 
+@pytest.mark.parametrize("kernel", ["linear", "rbf"])
+def test_estimate_of_a_plain_fit_is_the_traced_peak_of_the_export_refit(kernel):
+    x, y = random_rows(n_rows=300)
+    point = {"C": 1.0, "kernel": kernel, "gamma": 0.1, **NO_CACHE}
+    memory = search_memory([point], len(y), [], n_predict=len(y))
+    assert (memory.fold_task, memory.parallel_tasks) == (0, 0)
+    tracemalloc.start()
+    try:
+        KernelSVM(point).fit(x, y).predict(x)  # export_model's refit and training accuracy
+        _, traced_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert memory.peak <= traced_peak <= memory.peak + PER_ROW_BYTES * len(y)
+
+
 def test_parallel_fits_each_hold_their_own_fold_kernels():
     points = [{"C": 1.0, "kernel": "rbf", "gamma": 0.1}, {"C": 1.0, "kernel": "linear"}]
     folds = [(160, 40)] * 5
@@ -163,6 +179,20 @@ def test_subsample_searches_a_stratified_subsample_within_the_budget_determinist
     assert first.training.equals(second.training)
     assert first.predictions.equals(second.predictions)
     assert first.tuning.best_params == second.tuning.best_params
+
+
+def test_subsample_with_speaker_grouped_folds_keeps_enough_speakers_for_them():
+    features, metadata = emotion_corpus()
+    fold = holdout_fold(metadata)
+    outcome = train_and_test(
+        features, metadata, fold, "svm", SVM_GRID, inner_cv="group",
+        memory_budget=tiny_budget("subsample"),
+    )  # fmt: skip
+    assert outcome.svm_memory["training_clips"] == len(outcome.training) < 196
+    speakers = outcome.training["speaker"].to_numpy()
+    assert set(speakers) == set(fold["train_speakers"])
+    for train, validation in outcome.inner_folds:
+        assert not set(speakers[train]) & set(speakers[validation])
 
 
 def test_export_refit_redraws_the_searchs_subsample_and_guards_its_own_fit():

@@ -371,6 +371,17 @@ def test_html_report_of_the_holdout_run(demo_run):
 # --- the kernel SVM's memory budget (issue 14) ---------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [({"fallback": "swap"}, "swap"), ({"budget_mb": 0}, "budget_mb")],
+)
+def test_svm_memory_values_are_checked_when_the_workflow_is_parsed(tmp_path, setting, named):
+    write_config(tmp_path, demo_config(svm_memory=setting))
+    result = run_snakemake(tmp_path, "-n", check=False)
+    assert result.returncode != 0
+    assert named in result.stdout + result.stderr
+
+
 def test_svm_over_its_memory_budget_falls_back_to_a_linear_svm_and_says_so(tmp_path):
     """With svm_memory.fallback linear, a budget the demo's Gram matrices exceed gives a linear
     SVM, recorded in the results and the bundle, and warned about in the terminal."""
