@@ -8,7 +8,7 @@ import numpy as np
 
 from serflow.bundle import file_sha256, refit_best, save_bundle, training_statistics
 from serflow.experiment import class_order, encode, labelled_rows
-from serflow.kernel_memory import MemoryBudget, fitted_classifier, subsample_rows
+from serflow.kernel_memory import MemoryBudget, fitted_classifier, record_fields, subsample_rows
 from serflow.logs import log_to_file
 from serflow.tables import read_parquet
 
@@ -101,7 +101,7 @@ manifest = save_bundle(
         "test_speakers": [str(speaker) for speaker in fold["test_speakers"]],
         "n_training_utterances": len(train_ids),
         "config_sha256": snakemake.params.config_sha256,
-        **({"svm_memory": over_budget} if over_budget else {}),
+        **record_fields(over_budget),
     },
     labels=order,
 )

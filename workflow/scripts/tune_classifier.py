@@ -6,7 +6,7 @@ import json
 from serflow.evaluation import confusion_table, report_text, test_scores
 from serflow.experiment import train_and_test
 from serflow.fold_ids import HOLDOUT_FOLD_ID
-from serflow.kernel_memory import MemoryBudget
+from serflow.kernel_memory import MemoryBudget, record_fields
 from serflow.logs import log_to_file
 from serflow.tables import read_parquet, write_csv, write_json, write_parquet, write_text
 
@@ -29,8 +29,7 @@ outcome = train_and_test(
     cache_dir=snakemake.params.cache_dir,
     memory_budget=MemoryBudget.from_config(snakemake.params.svm_memory),
 )
-# only a search over svm_memory.budget_mb records its fall-back (results within it are unchanged)
-subsample = {"svm_memory": outcome.svm_memory} if outcome.svm_memory else {}
+fallback = record_fields(outcome.svm_memory)  # a search over svm_memory.budget_mb says so
 speakers = outcome.training["speaker"].to_numpy()
 for k, (train, validation) in enumerate(outcome.inner_folds):
     log.info(
@@ -57,7 +56,7 @@ scores = {
     "fold": fold["fold"],
     "test_speakers": fold["test_speakers"],
     **test_scores(outcome.predictions),
-    **subsample,
+    **fallback,
 }
 log.info(
     "%s/%s fold %s: best %s, CV UAR %.4f, test UAR %.4f",
@@ -72,7 +71,7 @@ write_json(
     {
         "best_params": outcome.tuning.best_params,
         "cv_uar": outcome.tuning.best_cv_uar,
-        **subsample,
+        **fallback,
     },
     snakemake.output.best_params,
 )

@@ -252,6 +252,12 @@ def fallback_record(
     return record
 
 
+def record_fields(record: dict[str, Any] | None) -> dict[str, Any]:
+    """``{"svm_memory": record}`` for a result file, nothing within the budget (so that results
+    within it stay byte-identical)."""
+    return {"svm_memory": record} if record else {}
+
+
 def fitted_classifier(classifier: str, record: dict[str, Any] | None) -> str:
     """The classifier id a search fits: the linear fall-back's where ``record`` says so."""
     if record is not None and record["fallback"] == "linear":
