@@ -25,6 +25,7 @@ from serflow.kernel_memory import (
     subsample_rows,
 )
 from serflow.kernel_svm import KernelSVM
+from serflow.results_matrix import fallback_note
 from serflow.split import holdout_split
 from serflow.svm_search import PrecomputedSVMSearch, kernel_from_gram, split_point
 
@@ -282,3 +283,13 @@ def parquet_bytes(table: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     table.to_parquet(buffer, index=False)
     return buffer.getvalue()
+
+
+def test_the_results_matrix_caption_names_the_svm_cells_from_a_fallback():
+    scores = [
+        {"feature_set": "compare", "classifier": "svm", "svm_memory": {"fallback": "linear"}},
+        {"feature_set": "egemaps", "classifier": "svm"},
+        {"feature_set": "compare", "classifier": "lr"},
+    ]
+    assert fallback_note(scores[1:]) == ""
+    assert fallback_note(scores).endswith("kernel SVM search for compare (linear)")

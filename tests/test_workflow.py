@@ -405,3 +405,5 @@ def test_svm_over_its_memory_budget_falls_back_to_a_linear_svm_and_says_so(tmp_p
     manifest = json.loads((models / "manifest.json").read_text())
     assert manifest["svm_memory"] == best["svm_memory"]
     assert "svm_memory.fallback linear" in result.stderr and "LinearSVC" in result.stderr
+    matrix = (tmp_path / "results" / "demo" / "results_matrix.md").read_text()
+    assert "a fall-back instead of the full kernel SVM search for egemaps (linear)" in matrix
