@@ -293,3 +293,17 @@ def test_the_results_matrix_caption_names_the_svm_cells_from_a_fallback():
     ]
     assert fallback_note(scores[1:]) == ""
     assert fallback_note(scores).endswith("kernel SVM search for compare (linear)")
+
+
+def test_subsample_stops_when_not_even_the_smallest_search_fits():
+    features, metadata = emotion_corpus()
+    fold = holdout_fold(metadata)
+    with pytest.raises(KernelMemoryError, match="Not even 20 clips would fit"):
+        train_and_test(
+            features,
+            metadata,
+            fold,
+            "svm",
+            SVM_GRID,
+            memory_budget=MemoryBudget(0.001, "subsample"),
+        )

@@ -271,6 +271,36 @@ def linear_points(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"C": value} for value in values]
 
 
+def largest_fitting_subsample(
+    points: list[dict[str, Any]],
+    speakers: np.ndarray,
+    labels: np.ndarray,
+    folds_of: Callable[[np.ndarray], list[tuple[np.ndarray, np.ndarray]]],
+    budget: MemoryBudget,
+    *,
+    n_jobs: int = 1,
+    n_predict: int = 0,
+    seed: int = 0,
+    minimum: int = 2,
+) -> np.ndarray | None:
+    """The rows of the largest :func:`stratified_subsample` (at least ``minimum``) whose search
+    on the folds ``folds_of(rows)`` gives fits ``budget``; ``None`` when none does."""
+
+    def rows_of(size: int) -> np.ndarray:
+        return stratified_subsample(speakers, labels, size, seed)
+
+    def fits(size: int) -> bool:
+        try:
+            folds = fold_sizes(folds_of(rows_of(size)))
+        except ValueError:  # too few clips (or speakers) left for the folds
+            return False
+        estimate = search_memory(points, size, folds, n_jobs=n_jobs, n_predict=n_predict)
+        return within_budget(estimate, budget)
+
+    size = subsample_size(len(labels), fits, min(minimum, len(labels)))
+    return rows_of(size) if size else None
+
+
 def plan_training_rows(
     what: str,
     points: list[dict[str, Any]],
@@ -315,23 +345,20 @@ def plan_training_rows(
         return None, fallback_record(budget, memory, n_rows, n_rows)
     if budget.fallback != "subsample":
         raise KernelMemoryError(message)
-
-    def rows_of(size: int) -> np.ndarray:
-        return stratified_subsample(speakers, labels, size, seed)
-
-    def fits(size: int) -> bool:
-        try:
-            folds = fold_sizes(folds_of(rows_of(size)))
-        except ValueError:  # too few clips (or speakers) left for the folds
-            return False
-        estimate = search_memory(points, size, folds, n_jobs=n_jobs, n_predict=n_predict)
-        return within_budget(estimate, budget)
-
-    size = subsample_size(n_rows, fits, min(minimum, n_rows))
-    if size == 0:
-        raise KernelMemoryError(
-            f"{message}. Even a subsample of {minimum} clips would not fit: raise the budget"
-        )
+    rows = largest_fitting_subsample(
+        points,
+        speakers,
+        labels,
+        folds_of,
+        budget,
+        n_jobs=n_jobs,
+        n_predict=n_predict,
+        seed=seed,
+        minimum=minimum,
+    )
+    if rows is None:
+        raise KernelMemoryError(f"{message}. Not even {minimum} clips would fit: raise the budget")
+    size = len(rows)
     log.warning(
         "%s: svm_memory.fallback subsample: the kernel SVM search runs on %d of the %d "
         "training clips (speaker- and emotion-stratified, seed %d), since all of them would hold "
@@ -343,7 +370,7 @@ def plan_training_rows(
         memory.peak_mb,
         budget.budget_mb,
     )
-    return rows_of(size), fallback_record(budget, memory, size, n_rows)
+    return rows, fallback_record(budget, memory, size, n_rows)
 
 
 def subsample_rows(
