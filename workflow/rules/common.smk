@@ -243,6 +243,11 @@ def classifier_grid(wildcards):
     return config["grids"][wildcards.classifier]
 
 
+def svm_memory(wildcards):
+    """The SVM's memory budget, for its jobs only: changing it reruns no other classifier."""
+    return config["svm_memory"] if wildcards.classifier == "svm" else None
+
+
 def extraction_mem_mb(wildcards, input, threads):
     """Memory for feature extraction: the cached audio plus one extractor per process."""
     return int(1000 + 3 * input.size_mb + 300 * threads)
@@ -252,6 +257,14 @@ def feature_table_mem_mb(wildcards, input, threads):
     """Memory for a job that works on a feature table (normalisation, a grid search): a few
     copies of the table per parallel fit."""
     return int(1000 + input.size_mb * (2 + 2 * threads))
+
+
+def classifier_mem_mb(wildcards, input, threads):
+    """Memory for a job that fits a classifier: its feature table's, and for the SVM the
+    kernel matrices' svm_memory.budget_mb, which the job checks it stays within."""
+    kernels = svm_memory(wildcards)
+    budget = kernels["budget_mb"] if kernels else 0
+    return feature_table_mem_mb(wildcards, input, threads) + int(budget)
 
 
 def extraction_runtime(wildcards, input):
