@@ -10,7 +10,7 @@ written as Markdown and JSON.
 
 usage:
   python bench/scaling.py --workdir /tmp/serflow-scaling --scales 1,10,30 \\
-      --feature-sets egemaps --classifiers lr,svm
+      --feature-sets egemaps --classifiers lr,svm [--svm-memory-fallback subsample]
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def run_scale(
         "feature_sets": args.feature_sets,
         "classifiers": args.classifiers,
         "split": {"test_speakers": args.test_speakers},
+        "svm_memory": {"fallback": args.svm_memory_fallback},
     }
     features = [f"results/{DATASET}/features/{name}.parquet" for name in args.feature_sets]
     print(f"running serflow on the {scale}x corpus ...", flush=True)
@@ -136,6 +137,11 @@ def main() -> None:
     parser.add_argument("--feature-sets", default="compare,egemaps")
     parser.add_argument("--classifiers", default="lr,svm,rf")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument(
+        "--svm-memory-fallback",
+        default="subsample",
+        help="svm_memory.fallback: what the SVM does beyond its memory budget (30x needs one)",
+    )
     args = parser.parse_args()
     for name in ("test_speakers", "feature_sets", "classifiers"):
         setattr(args, name, getattr(args, name).split(","))

@@ -703,18 +703,27 @@ def ssl_encoder(feature_set):
     return SSL_ENCODERS[feature_set]
 
 
-def ssl_model_source(wildcards):
+def local_model_or_hub_id(feature_set):
     """The hub id, or the local directory (made absolute, checked to exist), of an encoder."""
-    model = ssl_encoder(wildcards.feature_set)["model"]
+    model = ssl_encoder(feature_set)["model"]
     path = Path(model).expanduser()
     if path.is_absolute() or model.startswith((".", "~")):
         if not path.is_dir():
             raise WorkflowError(
-                f"ssl.encoders.{wildcards.feature_set}.model {model!r} is not a directory; give "
+                f"ssl.encoders.{feature_set}.model {model!r} is not a directory; give "
                 "a folder written by save_pretrained / hf download, or a hub id"
             )
         return str(path.resolve())
     return model
+
+
+# checked when the workflow is parsed: the extraction jobs are planned after build_metadata
+SSL_MODELS = {name: local_model_or_hub_id(name) for name in SSL_FEATURE_SETS}
+
+
+def ssl_model_source(wildcards):
+    """The hub id or local directory of the job's encoder."""
+    return SSL_MODELS[wildcards.feature_set]
 
 
 def ssl_shards(wildcards):
