@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 from tqdm import tqdm
 
 from serflow.ssl.models import Encoder, padding_mode
@@ -181,12 +182,15 @@ def embed_layers(
         )
     batches = plan_batches(lengths, int(max_batch_s * rate), max_padding, equal=mode == "equal")
     n_layers, hidden = encoder.n_layers, encoder.hidden_size
-    sums = np.zeros((len(clips), n_layers, hidden), dtype=np.float64)
-    squares = np.zeros_like(sums)
+    sums = torch.zeros((len(clips), n_layers, hidden), dtype=torch.float64, device=device)
+    squares = torch.zeros_like(sums)
     counts = np.zeros(len(clips), dtype=np.int64)
     with (
         torch_threads(threads),
+        _strict_float32(device),
         torch.inference_mode(),
+        # weight-normed convolutions (the positional one) compute their weight once, not per batch
+        parametrize.cached(),
         _per_clip_group_norm(model) if mode == "group_norm" else _no_patch() as group_norm,
         tqdm(total=len(chunks), desc="SSL", disable=not progress, file=sys.stderr) as bar,
     ):
@@ -209,18 +213,46 @@ def embed_layers(
             ).hidden_states
             if len(hidden_states) != n_layers:
                 raise RuntimeError(f"the model returned {len(hidden_states)} hidden states")
-            states = torch.stack(hidden_states, dim=1).cpu().double()  # (rows, layers, T, H)
             for row, k in enumerate(batch):
-                part = states[row, :, : int(frames[row])]
-                clip = chunks[k][0]
-                sums[clip] += part.sum(dim=1).numpy()
-                squares[clip] += (part * part).sum(dim=1).numpy()
-                counts[clip] += int(frames[row])
+                clip, n = chunks[k][0], int(frames[row])
+                _accumulate(hidden_states, row, n, sums[clip], squares[clip])
+                counts[clip] += n
             bar.update(len(batch))
     counts3 = counts[:, None, None].astype(np.float64)
+    sums, squares = sums.cpu().numpy(), squares.cpu().numpy()
     mean = sums / counts3
     std = np.sqrt(np.maximum(squares / counts3 - mean * mean, 0.0))
     return LayerEmbeddings(mean=mean.astype(np.float32), std=std.astype(np.float32))
+
+
+def _accumulate(
+    hidden_states: Sequence[torch.Tensor],
+    row: int,
+    frames: int,
+    sums: torch.Tensor,
+    squares: torch.Tensor,
+) -> None:
+    """Add one batch row's first ``frames`` frames of every layer to ``sums`` and ``squares``
+    (``(layers, hidden)``, float64, on the model's device): no copy of all layers' frames."""
+    for layer, states in enumerate(hidden_states):
+        part = states[row, :frames].double()
+        sums[layer] += part.sum(dim=0)
+        squares[layer] += (part * part).sum(dim=0)
+
+
+@contextmanager
+def _strict_float32(device: torch.device) -> Iterator[None]:
+    """On CUDA, plain float32 matrix products and convolutions (no TF32) inside the block, then
+    the previous settings; elsewhere nothing changes."""
+    if device.type != "cuda":
+        yield
+        return
+    previous = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = previous
 
 
 def _first_layer_frames(model: nn.Module, batch: list[int], lengths: Sequence[int]) -> list[int]:
