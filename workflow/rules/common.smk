@@ -38,7 +38,7 @@ from serflow.fold_ids import (
     repeat_fold_ids,
 )
 from serflow.emotions import EmotionError, check_selection
-from serflow.grids import invalid_values
+from serflow.grids import remembered_invalid_values
 from serflow.logs import run_warnings
 
 # When this run began: the warnings logged after it are repeated at its end.
@@ -79,10 +79,18 @@ if missing_grids:
     raise WorkflowError(
         f"classifiers {missing_grids} have no grid: add them under grids:"
     )
+# Grids checked before, with the same scikit-learn, are answered without importing it.
+GRID_CHECKS = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "serflow"
+    / "grid_checks"
+)
 bad_grid_values = [
     line
     for classifier in config["classifiers"]
-    for line in invalid_values(classifier, config["grids"][classifier])
+    for line in remembered_invalid_values(
+        classifier, config["grids"][classifier], GRID_CHECKS
+    )
 ]
 if bad_grid_values:
     raise WorkflowError("\n".join(bad_grid_values))
