@@ -65,11 +65,12 @@ def run_nkululeko(peer: Path, corpus: Path, speakers: str, nk_python: str) -> tu
 def job_spans(workdir: Path, started: float, ended: float) -> dict[str, float]:
     """Seconds per phase of a serflow run, from the start and end times that Snakemake records
     for every output (.snakemake/metadata): Snakemake's start (parse, DAG) up to the first job,
-    each rule's job, and the time after the last job."""
+    each rule's jobs (first start to last end), and the time after the last job."""
     spans: dict[str, tuple[float, float]] = {}
     for path in (workdir / ".snakemake" / "metadata").iterdir():
         record = json.loads(path.read_text())
-        spans[record["rule"]] = (record["starttime"], record["endtime"])
+        start, end = spans.get(record["rule"], (record["starttime"], record["endtime"]))
+        spans[record["rule"]] = (min(start, record["starttime"]), max(end, record["endtime"]))
     first = min(start for start, _ in spans.values())
     last = max(end for _, end in spans.values())
     phases = {"snakemake start (parse, DAG)": first - started}
