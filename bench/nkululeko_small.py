@@ -138,7 +138,8 @@ def main() -> None:
     ratios = [s / n for s, n in zip(walls["serflow"], walls["nkululeko"], strict=True)]
     print(f"corpus: {corpus} ({len(list(corpus.glob('*.wav')))} clips), --cores {args.cores}")
     for name, values in walls.items():
-        print(f"{name}: median wall {medians[name]:.1f} s of {values}, UAR {sorted(uars[name])}")
+        rounded = [round(value, 1) for value in values]
+        print(f"{name}: median wall {medians[name]:.1f} s of {rounded}, UAR {sorted(uars[name])}")
     print("| serflow phase | median s |\n|---|---:|")
     for phase, values in phases.items():
         print(f"| {phase} | {statistics.median(values):.1f} |")
