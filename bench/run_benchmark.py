@@ -196,11 +196,15 @@ def job_table(workdir: Path, since: float = 0.0, dataset: str = DATASET) -> pd.D
     return pd.DataFrame(rows, columns=["job", "wall_s", "cpu_s", "max_rss_mb"])
 
 
-def serflow_uars(workdir: Path) -> dict[str, float]:
+def serflow_uars(
+    workdir: Path,
+    feature_sets: list[str] = FEATURE_SETS,
+    classifiers: list[str] = CLASSIFIERS,
+) -> dict[str, float]:
     """Test UAR in % per classifier/feature set, from the scores files."""
     uars = {}
-    for classifier in CLASSIFIERS:
-        for feature_set in FEATURE_SETS:
+    for classifier in classifiers:
+        for feature_set in feature_sets:
             path = (
                 workdir / "results" / DATASET / "classification" / feature_set / classifier
             ) / "scores.json"

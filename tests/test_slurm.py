@@ -189,13 +189,14 @@ def test_slurm_daemons_listen_on_loopback_only(slurm):
 
 
 # --- The serflow demo on SLURM ------------------------------------------------------------
-# TODO(lead): review the demo config: the small one from workflow_runner, cut to one feature
-# set and one classifier, so that the local and the SLURM run together stay near two minutes.
+# The small demo of workflow_runner, cut to one feature set and one classifier, so that the local
+# and the SLURM run together stay near two minutes; its 140 clips (about 3 minutes of audio) are
+# decoded and extracted in shards of about half a minute, each shard one SLURM job.
 RESULTS_MATRIX = Path("results") / "demo" / "results_matrix.csv"
 
 
-def test_demo_on_slurm_matches_local_run(slurm, tmp_path):
-    config = demo_config(feature_sets=["egemaps"], classifiers=["lr"])
+def test_demo_on_slurm_matches_local_run_with_a_slurm_job_per_audio_shard(slurm, tmp_path):
+    config = demo_config(feature_sets=["egemaps"], classifiers=["lr"], audio={"shard_minutes": 0.5})
     configs = ["--configfile", str(write_config(tmp_path, config, "small_demo.yaml"))]
     local, cluster = tmp_path / "local", tmp_path / "slurm"
 
@@ -210,10 +211,35 @@ def test_demo_on_slurm_matches_local_run(slurm, tmp_path):
     jobs = {
         int(path.stem): path.relative_to(slurm_logs).parts[0] for path in slurm_logs.rglob("*.log")
     }
-    assert {"rule_extract_opensmile", "rule_tune_classifier"} <= set(jobs.values())
+    # the plugin names a group job's log folder after the group and its rules
+    jobs = {
+        job: re.sub(r"^group_audio_shard_.*", "group_audio_shard", name)
+        for job, name in jobs.items()
+    }
+    assert {"rule_build_metadata", "group_audio_shard", "rule_tune_classifier"} <= set(
+        jobs.values()
+    )
     finished = slurm.finished_jobs()
     assert {finished[job]["JobState"] for job in jobs} == {"COMPLETED"}
 
+    # One SLURM job per audio shard: it decoded the shard and extracted its features, and the
+    # job id in each shard's logs is that job's.
+    shards = sorted(path.stem for path in (cluster / "results/demo/audio").glob("*.parquet"))
+    assert len(shards) >= 4
+    shard_jobs = sorted(job for job, name in jobs.items() if name == "group_audio_shard")
+    assert len(shard_jobs) == len(shards)
+    for job in shard_jobs:
+        log = next(slurm_logs.glob(f"group_audio_shard*/**/{job}.log")).read_text()
+        ran = set(re.findall(r"^(?:local)?rule (\w+):", log, flags=re.MULTILINE))
+        assert ran == {"resample_audio", "extract_opensmile"}, log[-2000:]
+    assert {path.stem for path in (cluster / "results/demo/features/egemaps").glob("*")} == set(
+        shards
+    )
+
+    # The same features and results as the local run, which decoded the same shards.
+    assert sorted(p.stem for p in (local / "results/demo/audio").glob("*.parquet")) == shards
+    features = Path("results") / "demo" / "features" / "egemaps.parquet"
+    assert (cluster / features).read_bytes() == (local / features).read_bytes()
     pd.testing.assert_frame_equal(
         pd.read_csv(cluster / RESULTS_MATRIX), pd.read_csv(local / RESULTS_MATRIX)
     )

@@ -366,3 +366,44 @@ def test_html_report_of_the_holdout_run(demo_run):
     for name in ["results_matrix.csv", "results_matrix.png", "recall_per_class.csv",
                  "comparison.csv", "compare.svm.png"]:  # fmt: skip
         assert name in html
+
+
+# --- the kernel SVM's memory budget (issue 14) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [({"fallback": "swap"}, "swap"), ({"budget_mb": 0}, "budget_mb")],
+)
+def test_svm_memory_values_are_checked_when_the_workflow_is_parsed(tmp_path, setting, named):
+    write_config(tmp_path, demo_config(svm_memory=setting))
+    result = run_snakemake(tmp_path, "-n", check=False)
+    assert result.returncode != 0
+    assert named in result.stdout + result.stderr
+
+
+def test_svm_over_its_memory_budget_falls_back_to_a_linear_svm_and_says_so(tmp_path):
+    """With svm_memory.fallback linear, a budget the demo's Gram matrices exceed gives a linear
+    SVM, recorded in the results and the bundle, and warned about in the terminal."""
+    config = demo_config(
+        feature_sets=["egemaps"],
+        classifiers=["svm"],
+        svm_memory={"budget_mb": 0.1, "fallback": "linear"},
+        export={"models": [{"feature_set": "egemaps", "classifier": "svm"}]},
+    )
+    write_config(tmp_path, config)
+    result = run_snakemake(tmp_path, "--cores", "2")
+    tuned = tmp_path / "results" / "demo" / "classification" / "egemaps" / "svm"
+    best = json.loads((tuned / "best_params.json").read_text())
+    assert best["svm_memory"]["fallback"] == "linear"
+    assert best["svm_memory"]["estimate_mb"] > 0.1
+    assert set(best["best_params"]) == {"C"}
+    assert json.loads((tuned / "scores.json").read_text())["svm_memory"] == best["svm_memory"]
+    cv_results = pd.read_csv(tuned / "cv_results.csv")
+    assert set(cv_results["svm_memory_fallback"]) == {"linear"}
+    models = tmp_path / "results" / "demo" / "models" / "egemaps" / "svm"
+    manifest = json.loads((models / "manifest.json").read_text())
+    assert manifest["svm_memory"] == best["svm_memory"]
+    assert "svm_memory.fallback linear" in result.stderr and "LinearSVC" in result.stderr
+    matrix = (tmp_path / "results" / "demo" / "results_matrix.md").read_text()
+    assert "a fall-back instead of the full kernel SVM search for egemaps (linear)" in matrix

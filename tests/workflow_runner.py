@@ -53,6 +53,22 @@ def demo_config(**overrides) -> dict:
     return config
 
 
+def emodb_named_corpus(
+    folder: Path, speakers: list[str], min_duration_s: float, max_duration_s: float
+) -> Path:
+    """A generated corpus of EmoDB-named clips in ``folder``: each speaker, every emotion twice."""
+    from serflow.demo import generate_demo_corpus
+
+    generate_demo_corpus(
+        folder,
+        speakers=speakers,
+        clips_per_class=2,
+        min_duration_s=min_duration_s,
+        max_duration_s=max_duration_s,
+    )
+    return folder
+
+
 def write_config(workdir: Path, config: dict, name: str = "config.yaml") -> Path:
     """Write a config file into the working directory."""
     workdir.mkdir(parents=True, exist_ok=True)

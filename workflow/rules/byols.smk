@@ -37,7 +37,8 @@ rule logmel_statistics:
 
 rule extract_byols:
     input:
-        audio="results/{dataset}/audio.parquet",
+        audio=audio_shard_tables,
+        metadata="results/{dataset}/metadata.parquet",
         stats="results/{dataset}/features/byols_logmel_stats.json",
         checkpoint=byols_checkpoint,
     output:
@@ -58,23 +59,8 @@ rule extract_byols:
         mem_mb=extraction_mem_mb,
         runtime=extraction_runtime,
     params:
-        n_shards=config["byols"]["shards"],
+        n_shards=byols_shard_count,
         device=config["byols"]["device"],
         max_batch_frames=config["byols"]["max_batch_frames"],
     script:
         "../scripts/extract_byols.py"
-
-
-rule merge_byols_shards:
-    input:
-        shards=byols_shards,
-    output:
-        features="results/{dataset}/features/{feature_set}.parquet",
-    log:
-        "logs/{dataset}/merge_byols_shards/{feature_set}.log",
-    wildcard_constraints:
-        feature_set="|".join(BYOLS_FEATURE_SETS),
-    conda:
-        "../envs/torch.yaml"
-    script:
-        "../scripts/merge_byols_shards.py"

@@ -53,13 +53,14 @@ rule tune_classifier:
         "../envs/classify.yaml"
     threads: config["threads"]["tune"]
     resources:
-        mem_mb=feature_table_mem_mb,
+        mem_mb=classifier_mem_mb,
         runtime=120,
     params:
         grid=classifier_grid,
         cv_folds=config["cv_folds"],
         inner_cv=config["evaluation"]["inner_cv"],
         seed=config["seed"],
+        svm_memory=svm_memory,
         # CV scores already computed for the same data, folds and grid point are reused
         cache_dir=lambda wildcards: f"results/{wildcards.dataset}/cache/cv_scores",
     script:

@@ -29,7 +29,7 @@ if Path(SERFLOW_LIBRARY, "serflow", "__init__.py").is_file():
 from serflow import dataset_config
 from serflow import feature_sets as registry
 from serflow.config_check import ConfigError, check_config
-from serflow.fingerprint import listing_digest
+from serflow.fingerprint import files_digest, listing_digest
 from serflow.fold_ids import (
     FOLD_ID_PATTERN,
     HOLDOUT_FOLD_ID,
@@ -40,6 +40,7 @@ from serflow.fold_ids import (
 from serflow.emotions import EmotionError, check_selection
 from serflow.grids import remembered_invalid_values
 from serflow.logs import run_warnings
+from serflow.shards import SHARD_NAME_PATTERN, plan_shards
 
 # When this run began: the warnings logged after it are repeated at its end.
 RUN_STARTED = time.time()
@@ -145,7 +146,6 @@ localrules:
     all,
     download_corpus,
     download_checkpoint,
-    merge_byols_shards,
     split_speakers,
     split_speakers_folds,
     results_matrix,
@@ -258,6 +258,11 @@ def classifier_grid(wildcards):
     return config["grids"][wildcards.classifier]
 
 
+def svm_memory(wildcards):
+    """The SVM's memory budget, for its jobs only: changing it reruns no other classifier."""
+    return config["svm_memory"] if wildcards.classifier == "svm" else None
+
+
 def extraction_mem_mb(wildcards, input, threads):
     """Memory for feature extraction: the cached audio plus one extractor per process."""
     return int(1000 + 3 * input.size_mb + 300 * threads)
@@ -267,6 +272,14 @@ def feature_table_mem_mb(wildcards, input, threads):
     """Memory for a job that works on a feature table (normalisation, a grid search): a few
     copies of the table per parallel fit."""
     return int(1000 + input.size_mb * (2 + 2 * threads))
+
+
+def classifier_mem_mb(wildcards, input, threads):
+    """Memory for a job that fits a classifier: its feature table's, and for the SVM the
+    kernel matrices' svm_memory.budget_mb, which the job checks it stays within."""
+    kernels = svm_memory(wildcards)
+    budget = kernels["budget_mb"] if kernels else 0
+    return feature_table_mem_mb(wildcards, input, threads) + int(budget)
 
 
 def extraction_runtime(wildcards, input):
@@ -299,7 +312,7 @@ def byols_checkpoint(wildcards):
 
 def logmel_statistics_input(wildcards):
     """The audio, and with byols.stats_speakers: train the split that names those speakers."""
-    inputs = {"audio": f"results/{wildcards.dataset}/audio.parquet"}
+    inputs = {"audio": audio_shard_tables(wildcards)}
     if config["byols"]["stats_speakers"] == "train":
         if config["evaluation"]["scheme"] != "holdout":
             raise WorkflowError(
@@ -311,14 +324,110 @@ def logmel_statistics_input(wildcards):
     return inputs
 
 
+def byols_shard_count(wildcards):
+    """How many BYOL-S jobs embed a dataset: byols.shards, or more where the corpus has more
+    audio shards, so that no job holds more than about one audio shard's clips."""
+    return max(config["byols"]["shards"], len(audio_shard_plan(wildcards)[0]))
+
+
 def byols_shards(wildcards):
     """The shard tables of one BYOL-S feature set, merged into its feature table."""
     return expand(
         "results/{dataset}/features/{feature_set}/shard_{shard}.parquet",
         dataset=wildcards.dataset,
         feature_set=wildcards.feature_set,
-        shard=range(config["byols"]["shards"]),
+        shard=range(byols_shard_count(wildcards)),
     )
+
+
+def feature_shards(wildcards):
+    """The shard tables a feature table is merged from: one per audio shard for openSMILE,
+    the BYOL-S shards for BYOL-S."""
+    if wildcards.feature_set in BYOLS_FEATURE_SETS:
+        return byols_shards(wildcards)
+    return expand(
+        "results/{dataset}/features/{feature_set}/{shard}.parquet",
+        dataset=wildcards.dataset,
+        feature_set=wildcards.feature_set,
+        shard=audio_shard_plan(wildcards)[0],
+    )
+
+
+# --- audio shards (serflow/shards.py): planned from the build_metadata checkpoint's table ----
+
+
+@functools.lru_cache(maxsize=None)
+def shard_plan_of(metadata_path, mtime_ns, shard_minutes):
+    """The shards of one metadata table (by name, in utterance order) and each clip's file."""
+    import pandas as pd
+
+    metadata = pd.read_parquet(
+        metadata_path, columns=["utterance", "path", "duration_s"]
+    )
+    shards = plan_shards(metadata["utterance"], metadata["duration_s"], shard_minutes)
+    return {shard.name: shard for shard in shards}, dict(
+        zip(metadata["utterance"], metadata["path"])
+    )
+
+
+def audio_shard_plan(wildcards):
+    """The dataset's audio shards and clip files, once its metadata table exists."""
+    metadata = checkpoints.build_metadata.get(dataset=wildcards.dataset).output.metadata
+    return shard_plan_of(
+        metadata, os.stat(metadata).st_mtime_ns, config["audio"]["shard_minutes"]
+    )
+
+
+def audio_shard(wildcards):
+    """One audio shard of the dataset, by the name in the wildcards."""
+    shards, _ = audio_shard_plan(wildcards)
+    if wildcards.shard not in shards:
+        raise WorkflowError(
+            f"results/{wildcards.dataset}/audio/{wildcards.shard}.parquet is not a shard of "
+            f"the dataset's corpus as it is now (audio.shard_minutes "
+            f"{config['audio']['shard_minutes']}); ask for results, not single shards"
+        )
+    return shards[wildcards.shard]
+
+
+def audio_shard_utterances(wildcards):
+    """The utterance ids of one audio shard, sorted."""
+    return list(audio_shard(wildcards).utterances)
+
+
+def audio_shard_files(wildcards):
+    """The corpus files of one audio shard's clips, in utterance order."""
+    _, files = audio_shard_plan(wildcards)
+    return [files[utterance] for utterance in audio_shard(wildcards).utterances]
+
+
+def audio_shard_fingerprint(wildcards):
+    """Names, sizes and mtimes of one shard's files: a file replaced in place, even by an older
+    copy, redecodes its shard (and only its shard)."""
+    return files_digest(audio_shard_files(wildcards))
+
+
+def audio_shard_tables(wildcards):
+    """Every decoded audio shard of the dataset."""
+    return expand(
+        "results/{dataset}/audio/{shard}.parquet",
+        dataset=wildcards.dataset,
+        shard=audio_shard_plan(wildcards)[0],
+    )
+
+
+def decode_mem_mb(wildcards, input, threads):
+    """Memory for decoding a shard: its clips at the target rate twice over (the clips and the
+    table written from them), and one source file at a time."""
+    megabytes = (
+        audio_shard(wildcards).duration_s * config["audio"]["sample_rate"] * 4 / 1e6
+    )
+    return int(500 + 2 * megabytes)
+
+
+def decode_runtime(wildcards):
+    """Runtime (minutes) for decoding a shard: generous, a minute per 30 minutes of audio."""
+    return int(10 + audio_shard(wildcards).duration_s / 1800)
 
 
 # --- evaluation schemes (the outer folds) and the results of each -------------------------------
@@ -629,8 +738,15 @@ def ssl_shards(wildcards):
         "results/{dataset}/features/ssl/{feature_set}/shard_{shard}.npz",
         dataset=wildcards.dataset,
         feature_set=wildcards.feature_set,
-        shard=range(SSL["shards"]),
+        shard=range(ssl_shard_count(wildcards)),
     )
+
+
+def ssl_shard_count(wildcards):
+    """How many jobs run an SSL encoder over a dataset: ssl.shards, or one per audio shard
+    where there are more, so that no job holds more than about one audio shard's clips.
+    """
+    return max(SSL["shards"], len(audio_shard_plan(wildcards)[0]))
 
 
 def ssl_split(wildcards):

@@ -47,7 +47,8 @@ rule generate_demo_corpus:
         "../scripts/generate_demo_corpus.py"
 
 
-rule build_metadata:
+# A checkpoint: the audio shards (serflow/shards.py) are planned from its table.
+checkpoint build_metadata:
     input:
         corpus=corpus_location,
         checksums=checksums_file,
@@ -71,19 +72,26 @@ rule build_metadata:
 
 rule resample_audio:
     input:
-        metadata="results/{dataset}/metadata.parquet",
+        clips=audio_shard_files,
     output:
-        audio="results/{dataset}/audio.parquet",
+        audio="results/{dataset}/audio/{shard}.parquet",
     log:
-        "logs/{dataset}/resample_audio.log",
+        "logs/{dataset}/resample_audio/{shard}.log",
     benchmark:
-        "benchmarks/{dataset}/resample_audio.tsv"
+        "benchmarks/{dataset}/resample_audio/{shard}.tsv"
+    wildcard_constraints:
+        shard=SHARD_NAME_PATTERN,
+    group:
+        "audio_shard"
     conda:
         "../envs/audio.yaml"
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=decode_mem_mb,
+        runtime=decode_runtime,
     params:
+        # the shard's clips: its name is their digest, and this list makes the rule's params
+        utterances=audio_shard_utterances,
+        files=audio_shard_fingerprint,
         sample_rate=config["audio"]["sample_rate"],
         resampler=config["audio"]["resampler"],
     script:

@@ -19,13 +19,14 @@ rule cross_corpus_classifier:
         "../envs/classify.yaml"
     threads: config["threads"]["tune"]
     resources:
-        mem_mb=feature_table_mem_mb,
+        mem_mb=classifier_mem_mb,
         runtime=120,
     params:
         grid=classifier_grid,
         emotions=CROSS_CORPUS_EMOTIONS,
         cv_folds=config["cv_folds"],
         seed=config["seed"],
+        svm_memory=svm_memory,
         cache_dir="results/cross_corpus/cache/cv_scores",
     script:
         "../scripts/cross_corpus_classifier.py"

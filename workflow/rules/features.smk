@@ -1,14 +1,17 @@
 rule extract_opensmile:
     input:
-        audio="results/{dataset}/audio.parquet",
+        audio="results/{dataset}/audio/{shard}.parquet",
     output:
-        features="results/{dataset}/features/{feature_set}.parquet",
+        features="results/{dataset}/features/{feature_set}/{shard}.parquet",
     log:
-        "logs/{dataset}/extract_opensmile/{feature_set}.log",
+        "logs/{dataset}/extract_opensmile/{feature_set}/{shard}.log",
     benchmark:
-        "benchmarks/{dataset}/extract_opensmile/{feature_set}.tsv"
+        "benchmarks/{dataset}/extract_opensmile/{feature_set}/{shard}.tsv"
     wildcard_constraints:
         feature_set="|".join(OPENSMILE_FEATURE_SETS),
+        shard=SHARD_NAME_PATTERN,
+    group:
+        "audio_shard"
     conda:
         "../envs/audio.yaml"
     threads: config["threads"]["extract"]
@@ -17,6 +20,25 @@ rule extract_opensmile:
         runtime=extraction_runtime,
     script:
         "../scripts/extract_opensmile.py"
+
+
+# openSMILE shards (one per audio shard) and BYOL-S shards (byols.shards) alike
+rule merge_feature_shards:
+    input:
+        shards=feature_shards,
+    output:
+        features="results/{dataset}/features/{feature_set}.parquet",
+    log:
+        "logs/{dataset}/merge_feature_shards/{feature_set}.log",
+    wildcard_constraints:
+        feature_set="|".join(OPENSMILE_FEATURE_SETS + BYOLS_FEATURE_SETS),
+    conda:
+        "../envs/audio.yaml"
+    resources:
+        mem_mb=feature_table_mem_mb,
+        runtime=10,
+    script:
+        "../scripts/merge_feature_shards.py"
 
 
 rule normalise_per_speaker:

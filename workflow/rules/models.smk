@@ -14,11 +14,12 @@ rule export_model:
         "../envs/models.yaml"
     threads: 1
     resources:
-        mem_mb=feature_table_mem_mb,
+        mem_mb=classifier_mem_mb,
         runtime=60,
     params:
         grid=classifier_grid,
         seed=config["seed"],
+        svm_memory=svm_memory,
         audio=config["audio"],
         extractor=extractor_settings,
         min_utterances=config["export"]["min_utterances"],

@@ -7,7 +7,8 @@
 
 rule extract_ssl:
     input:
-        audio="results/{dataset}/audio.parquet",
+        audio=audio_shard_tables,
+        metadata="results/{dataset}/metadata.parquet",
     output:
         layers=temp("results/{dataset}/features/ssl/{feature_set}/shard_{shard}.npz"),
     log:
@@ -27,7 +28,7 @@ rule extract_ssl:
         runtime=extraction_runtime,
     params:
         model=ssl_model_source,
-        n_shards=SSL["shards"],
+        n_shards=ssl_shard_count,
         device=SSL["device"],
         max_chunk_s=SSL["max_chunk_s"],
         max_batch_s=SSL["max_batch_s"],

@@ -9,6 +9,7 @@ import pandas as pd
 from serflow.cross_corpus import CrossCorpusError, holdout_fold, pair_fold, shared_rows
 from serflow.evaluation import test_scores
 from serflow.experiment import train_and_test
+from serflow.kernel_memory import MemoryBudget, record_fields
 from serflow.logs import log_to_file
 from serflow.tables import read_parquet, write_json, write_parquet
 
@@ -62,6 +63,7 @@ outcome = train_and_test(
     seed=params.seed,
     n_jobs=snakemake.threads,
     cache_dir=params.cache_dir,
+    memory_budget=MemoryBudget.from_config(params.svm_memory),
 )
 scores = {
     "feature_set": wildcards.feature_set,
@@ -72,6 +74,7 @@ scores = {
     "best_params": outcome.tuning.best_params,
     "cv_uar": outcome.tuning.best_cv_uar,
     **test_scores(outcome.predictions),
+    **record_fields(outcome.svm_memory),  # a search over svm_memory.budget_mb says so
 }
 log.info("%s -> %s: UAR %.4f", wildcards.train, wildcards.test, scores["uar"])
 write_json(scores, snakemake.output.scores)

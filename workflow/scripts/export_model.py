@@ -8,6 +8,7 @@ import numpy as np
 
 from serflow.bundle import file_sha256, refit_best, save_bundle, training_statistics
 from serflow.experiment import class_order, encode, labelled_rows
+from serflow.kernel_memory import MemoryBudget, fitted_classifier, record_fields, subsample_rows
 from serflow.logs import log_to_file
 from serflow.tables import read_parquet
 
@@ -16,7 +17,8 @@ feature_set, classifier = snakemake.wildcards.feature_set, snakemake.wildcards.c
 with open(snakemake.input.split) as stream:
     (fold,) = json.load(stream)["folds"]
 with open(snakemake.input.best_params) as stream:
-    best_params = json.load(stream)["best_params"]
+    tuned = json.load(stream)
+best_params = tuned["best_params"]
 metadata = read_parquet(
     snakemake.input.metadata, columns=["utterance", "speaker", "label", "emotion"]
 )
@@ -28,8 +30,27 @@ x_train, train_emotions, train_ids = labelled_rows(
 # classes numbered as tune_classifier numbers them, so that the refit is the same fit
 order = class_order(metadata)
 y_train = encode(train_emotions, order)
+# a search over svm_memory.budget_mb refitted on its subsample (the same rows again) or fitted
+# the linear SVM instead: the bundle's model is the one the search refitted
+over_budget = tuned.get("svm_memory")
+rows = subsample_rows(over_budget, train_ids["speaker"].to_numpy(), y_train, snakemake.params.seed)
+if rows is not None:
+    log.warning(
+        "%s/%s: refitted on the %d of %d training clips the search subsampled (svm_memory)",
+        feature_set,
+        classifier,
+        len(rows),
+        len(y_train),
+    )
+    x_train, y_train = x_train[rows], y_train[rows]
 estimator = refit_best(
-    classifier, snakemake.params.grid, best_params, x_train, y_train, snakemake.params.seed
+    fitted_classifier(classifier, over_budget),
+    snakemake.params.grid,
+    best_params,
+    x_train,
+    y_train,
+    snakemake.params.seed,
+    memory_budget=MemoryBudget.from_config(snakemake.params.svm_memory),
 )
 raw = read_parquet(snakemake.input.raw_features)
 raw_train = raw[raw["utterance"].isin(train_ids["utterance"])].sort_values("utterance")
@@ -80,6 +101,7 @@ manifest = save_bundle(
         "test_speakers": [str(speaker) for speaker in fold["test_speakers"]],
         "n_training_utterances": len(train_ids),
         "config_sha256": snakemake.params.config_sha256,
+        **record_fields(over_budget),
     },
     labels=order,
 )

@@ -2,7 +2,7 @@
 
 import json
 
-from serflow.audio import read_audio_table
+from serflow.audio import read_audio_shards
 from serflow.byols_features import extract_embeddings, shard_utterances
 from serflow.logs import log_to_file
 from serflow.tables import read_parquet, write_parquet
@@ -11,9 +11,9 @@ log = log_to_file(snakemake.log[0])
 with open(snakemake.input.stats) as stream:
     stats = json.load(stream)
 shard, n_shards = int(snakemake.wildcards.shard), snakemake.params.n_shards
-corpus = read_parquet(snakemake.input.audio, columns=["utterance"])["utterance"].tolist()
+corpus = read_parquet(snakemake.input.metadata, columns=["utterance"])["utterance"].tolist()
 utterances = shard_utterances(corpus, shard, n_shards)
-shard_clips, _ = read_audio_table(snakemake.input.audio, utterances)
+shard_clips, _ = read_audio_shards(snakemake.input.audio, utterances)
 clips = [shard_clips[u] for u in utterances]
 log.info("shard %d of %d: %d clips, %d threads", shard + 1, n_shards, len(clips), snakemake.threads)
 table = extract_embeddings(

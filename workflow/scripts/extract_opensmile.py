@@ -1,4 +1,4 @@
-"""Rule extract_opensmile: openSMILE functionals of every cached clip, on the rule's threads."""
+"""Rule extract_opensmile: openSMILE functionals of one audio shard's clips, on its threads."""
 
 from serflow.audio import read_audio_table
 from serflow.logs import log_to_file
@@ -11,6 +11,6 @@ with FunctionalsExtractor(snakemake.wildcards.feature_set, workers=snakemake.thr
     clips, sample_rate = read_audio_table(snakemake.input.audio)
     utterances = sorted(clips)
     features = smile.extract(utterances, [clips[u] for u in utterances], sample_rate=sample_rate)
-log.info("%d clips x %d features", *features.shape)
+log.info("shard %s: %d clips x %d features", snakemake.wildcards.shard, *features.shape)
 require_finite(features, snakemake.wildcards.feature_set)
 write_parquet(features, snakemake.output.features)

@@ -1,6 +1,6 @@
 """Rule extract_ssl: pooled embeddings of every hidden layer for one shard of the corpus."""
 
-from serflow.audio import read_audio_table
+from serflow.audio import read_audio_shards
 from serflow.byols_features import shard_utterances
 from serflow.logs import log_to_file
 from serflow.ssl import embed_layers, load_encoder
@@ -10,9 +10,9 @@ from serflow.tables import read_parquet
 log = log_to_file(snakemake.log[0])
 feature_set = snakemake.wildcards.feature_set
 shard, n_shards = int(snakemake.wildcards.shard), snakemake.params.n_shards
-corpus = read_parquet(snakemake.input.audio, columns=["utterance"])["utterance"].tolist()
+corpus = read_parquet(snakemake.input.metadata, columns=["utterance"])["utterance"].tolist()
 utterances = shard_utterances(corpus, shard, n_shards)
-shard_clips, _ = read_audio_table(snakemake.input.audio, utterances)
+shard_clips, _ = read_audio_shards(snakemake.input.audio, utterances)
 clips = [shard_clips[u] for u in utterances]
 encoder = load_encoder(snakemake.params.model, name=feature_set, device=snakemake.params.device)
 log.info(

@@ -4,7 +4,7 @@ paired feature-set comparison and confusion matrices."""
 from serflow.fold_ids import SCHEME_NAMES
 from serflow.logs import log_to_file
 from serflow.plots import plot_heatmap
-from serflow.results_matrix import build_matrix, matrix_markdown
+from serflow.results_matrix import build_matrix, fallback_note, matrix_markdown
 from serflow.scheme_outputs import read_fold_results, write_scheme_outputs
 from serflow.tables import write_csv, write_text
 
@@ -16,7 +16,7 @@ scores, pooled = read_fold_results(snakemake.input.scores, snakemake.input.predi
 test_speakers = ", ".join(scores[0]["test_speakers"])
 
 matrix = build_matrix(scores, feature_sets, classifiers)
-caption = f"Test UAR (%) on {dataset}, test speakers {test_speakers}"
+caption = f"Test UAR (%) on {dataset}, test speakers {test_speakers}{fallback_note(scores)}"
 log.info("%s\n%s", caption, matrix.to_string())
 write_csv(matrix, snakemake.output.csv, float_format="%.1f")
 write_text(matrix_markdown(matrix, caption), snakemake.output.markdown)

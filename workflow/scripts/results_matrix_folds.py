@@ -7,6 +7,7 @@ from serflow.logs import log_to_file
 from serflow.plots import plot_heatmap, plot_uar_per_fold
 from serflow.results_matrix import (
     build_fold_matrix,
+    fallback_note,
     fold_uar_table,
     matrix_markdown,
     summarise_folds,
@@ -36,7 +37,7 @@ level = f"{100 * params.confidence:g}%"
 caption = (
     f"Test UAR (%) on {dataset}, {described}: mean ± sd over the folds "
     f"[{level} interval of the mean: percentile bootstrap over the folds, "
-    f"{params.bootstrap_resamples} resamples, seed {params.seed}]"
+    f"{params.bootstrap_resamples} resamples, seed {params.seed}]{fallback_note(scores)}"
 )
 log.info("%s\n%s", caption, texts.to_string())
 write_csv(texts, snakemake.output.csv)

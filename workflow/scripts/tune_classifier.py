@@ -6,6 +6,7 @@ import json
 from serflow.evaluation import confusion_table, report_text, test_scores
 from serflow.experiment import train_and_test
 from serflow.fold_ids import HOLDOUT_FOLD_ID
+from serflow.kernel_memory import MemoryBudget, record_fields
 from serflow.logs import log_to_file
 from serflow.tables import read_parquet, write_csv, write_json, write_parquet, write_text
 
@@ -26,7 +27,9 @@ outcome = train_and_test(
     seed=snakemake.params.seed,
     n_jobs=snakemake.threads,
     cache_dir=snakemake.params.cache_dir,
+    memory_budget=MemoryBudget.from_config(snakemake.params.svm_memory),
 )
+fallback = record_fields(outcome.svm_memory)  # a search over svm_memory.budget_mb says so
 speakers = outcome.training["speaker"].to_numpy()
 for k, (train, validation) in enumerate(outcome.inner_folds):
     log.info(
@@ -53,6 +56,7 @@ scores = {
     "fold": fold["fold"],
     "test_speakers": fold["test_speakers"],
     **test_scores(outcome.predictions),
+    **fallback,
 }
 log.info(
     "%s/%s fold %s: best %s, CV UAR %.4f, test UAR %.4f",
@@ -64,10 +68,18 @@ log.info(
     scores["uar"],
 )
 write_json(
-    {"best_params": outcome.tuning.best_params, "cv_uar": outcome.tuning.best_cv_uar},
+    {
+        "best_params": outcome.tuning.best_params,
+        "cv_uar": outcome.tuning.best_cv_uar,
+        **fallback,
+    },
     snakemake.output.best_params,
 )
-write_csv(outcome.tuning.cv_results(), snakemake.output.cv_results, index=False)
+cv_results = outcome.tuning.cv_results()
+if outcome.svm_memory:
+    # which model these rows are: the kernel SVM's subsample, or the linear SVM fitted instead
+    cv_results.insert(0, "svm_memory_fallback", outcome.svm_memory["fallback"])
+write_csv(cv_results, snakemake.output.cv_results, index=False)
 write_parquet(outcome.predictions, snakemake.output.predictions)
 write_json(scores, snakemake.output.scores)
 write_text(report_text(outcome.predictions), snakemake.output.report)

@@ -65,3 +65,18 @@ def read_audio_table(
     names = table.column("utterance").to_pylist()
     clips = {name: values[offsets[i] : offsets[i + 1]] for i, name in enumerate(names)}
     return clips, sample_rate
+
+
+def read_audio_shards(
+    paths: list[str], utterances: list[str] | None = None
+) -> tuple[dict[str, np.ndarray], int]:
+    """Read the clips (all, or the named ``utterances``) of several audio shards, one at a time."""
+    clips: dict[str, np.ndarray] = {}
+    rates = set()
+    for path in paths:
+        shard, sample_rate = read_audio_table(path, utterances)
+        clips.update(shard)
+        rates.add(sample_rate)
+    if len(rates) > 1:
+        raise ValueError(f"the audio shards {paths} were written at different rates {rates}")
+    return clips, rates.pop() if rates else 0

@@ -31,10 +31,16 @@ from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
 import serflow
-from serflow.classifiers import make_estimator
+from serflow.classifiers import make_estimator, uses_precomputed_kernels
 from serflow.grids import expand_grid
+from serflow.kernel_memory import (
+    KernelMemoryError,
+    MemoryBudget,
+    over_budget_message,
+    search_memory,
+    within_budget,
+)
 from serflow.kernel_svm import KernelSVM
-from serflow.svm_search import supports
 from serflow.tables import atomic_write, write_json
 
 #: Version of the bundle layout; a bundle of another layout is refused.
@@ -59,17 +65,26 @@ def refit_best(
     features: np.ndarray,
     labels: np.ndarray,
     seed: int,
+    memory_budget: MemoryBudget | None = None,
 ) -> BaseEstimator:
     """The best grid point fitted on all training rows, as :func:`serflow.classifiers.tune`
     refits it, as an estimator that predicts from feature rows.
 
     ``grid`` decides, as in the search, whether an SVM goes through precomputed kernels (every
     point of the expanded grid supported): then a :class:`KernelSVM`, otherwise the scikit-learn
-    estimator itself. The fit runs on one BLAS thread, as the search's refit does.
+    estimator itself. The fit runs on one BLAS thread, as the search's refit does. A kernel SVM
+    whose refit (and prediction of the training rows) would exceed ``memory_budget`` raises
+    :class:`~serflow.kernel_memory.KernelMemoryError` before anything is allocated.
     """
     points, _ = expand_grid(classifier, grid, n_classes=len(np.unique(labels)))
     with threadpool_limits(limits=1):
-        if classifier == "svm" and supports(points):
+        if uses_precomputed_kernels(classifier, points):
+            n_rows = len(labels)
+            memory = search_memory([best_params], n_rows, [], n_predict=n_rows)
+            if not within_budget(memory, memory_budget):
+                raise KernelMemoryError(
+                    over_budget_message("export_model", memory, n_rows, memory_budget)
+                )
             return KernelSVM(best_params, seed=seed).fit(features, labels)
         estimator = clone(make_estimator(classifier, seed)).set_params(**best_params)
         return estimator.fit(np.asarray(features), labels)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from serflow.byols import load_encoder
 from serflow.byols.embed import compute_logmels, embed_clips
-from serflow.byols.frontend import scene_stats
+from serflow.byols.frontend import clip_stats, mean_of_clip_stats
 from serflow.feature_sets import BYOLS, spec_of
 
 
@@ -21,16 +21,24 @@ def shard_utterances(utterances: list[str], shard: int, n_shards: int) -> list[s
     return sorted(utterances)[shard::n_shards]
 
 
-def logmel_statistics(clips: list[np.ndarray], device: str = "cpu") -> dict[str, float]:
-    """The scene normalisation of the original BYOL-S code over ``clips``.
+def clip_logmel_stats(
+    utterances: list[str], clips: list[np.ndarray], device: str = "cpu"
+) -> dict[str, tuple[float, float]]:
+    """Each clip's log-mel (mean, std), by utterance: computed one audio shard at a time."""
+    logmels = compute_logmels(clips, device)
+    return {u: clip_stats(lms) for u, lms in zip(utterances, logmels, strict=True)}
 
-    ``mean`` is the mean over clips of each clip's log-mel mean; ``std`` the mean over clips of
-    each clip's (unbiased) log-mel standard deviation.
+
+def logmel_statistics(per_clip: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """The scene normalisation of the original BYOL-S code from every clip's log-mel stats.
+
+    ``mean`` is the mean over clips (in utterance order) of each clip's log-mel mean; ``std``
+    the mean over clips of each clip's (unbiased) log-mel standard deviation.
     """
-    if not clips:
+    if not per_clip:
         raise ValueError("no clips to compute log-mel statistics from")
-    mean, std = scene_stats(compute_logmels(clips, device))
-    return {"mean": float(mean), "std": float(std), "n_clips": len(clips)}
+    mean, std = mean_of_clip_stats([per_clip[u] for u in sorted(per_clip)])
+    return {"mean": mean, "std": std, "n_clips": len(per_clip)}
 
 
 def embedding_table(utterances: list[str], embeddings: np.ndarray) -> pd.DataFrame:

@@ -12,14 +12,17 @@ from sklearn.base import BaseEstimator
 
 from serflow.classifier_names import CLASSIFIER_NAMES
 from serflow.cv_search import CachedGridSearch, EstimatorSearch, ForestSearch, plain_params
+from serflow.kernel_memory import LINEAR_FALLBACK
 from serflow.svm_search import PrecomputedSVMSearch, supports
 
 
 def make_estimator(classifier: str, seed: int) -> BaseEstimator:
     """A scikit-learn estimator with default settings, seeded where it has randomness.
 
-    Each estimator's module is imported when asked for: a job tunes one classifier, and
-    scikit-learn's ensemble and linear_model modules take a few tenths of a second each.
+    ``linear_svm`` is no benchmark classifier: it is what an SVM beyond ``svm_memory.budget_mb``
+    fits with ``svm_memory.fallback: linear`` (:mod:`serflow.kernel_memory`). Each estimator's
+    module is imported when asked for: a job tunes one classifier, and scikit-learn's ensemble
+    and linear_model modules take a few tenths of a second each.
     """
     if classifier == "lr":
         from sklearn.linear_model import LogisticRegression
@@ -33,7 +36,16 @@ def make_estimator(classifier: str, seed: int) -> BaseEstimator:
         from sklearn.ensemble import RandomForestClassifier
 
         return RandomForestClassifier(random_state=seed)
+    if classifier == LINEAR_FALLBACK:
+        from sklearn.svm import LinearSVC
+
+        return LinearSVC(random_state=seed)
     raise ValueError(f"classifier {classifier!r} is unknown; use one of {sorted(CLASSIFIER_NAMES)}")
+
+
+def uses_precomputed_kernels(classifier: str, points: list[dict[str, Any]]) -> bool:
+    """Whether ``classifier`` over ``points`` is searched and refitted on precomputed kernels."""
+    return classifier == "svm" and supports(points)
 
 
 @dataclass
@@ -87,7 +99,7 @@ def tune(
     change fits only the new points.
     """
     options = dict(cv_folds=cv_folds, folds=folds, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir)
-    if classifier == "svm" and supports(points):
+    if uses_precomputed_kernels(classifier, points):
         search = PrecomputedSVMSearch(points, **options)
     elif classifier == "rf":
         search = ForestSearch(make_estimator(classifier, seed), points, **options)

@@ -9,8 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from serflow.classifiers import TuningResult, tune
+from serflow.classifiers import TuningResult, tune, uses_precomputed_kernels
 from serflow.grids import expand_grid
+from serflow.kernel_memory import (
+    MemoryBudget,
+    fitted_classifier,
+    linear_points,
+    plan_training_rows,
+)
 from serflow.leakage import check_fold, check_rows, check_selection_rows
 from serflow.split import inner_folds
 
@@ -22,13 +28,15 @@ class Outcome:
     """A tuned classifier's selection record, its test predictions and its inner folds.
 
     ``training`` holds the training rows (utterance, speaker, emotion) in the order that the
-    (train, validation) row indices of ``inner_folds`` refer to.
+    (train, validation) row indices of ``inner_folds`` refer to; ``svm_memory`` records the
+    fall-back of a kernel SVM over ``svm_memory.budget_mb`` (``None``: within it).
     """
 
     tuning: TuningResult
     predictions: pd.DataFrame
     training: pd.DataFrame
     inner_folds: list[tuple[np.ndarray, np.ndarray]]
+    svm_memory: dict | None = None
 
 
 def class_order(metadata: pd.DataFrame) -> list[str]:
@@ -79,12 +87,15 @@ def train_and_test(
     seed: int = 0,
     n_jobs: int = 1,
     cache_dir: str | None = None,
+    memory_budget: MemoryBudget | None = None,
 ) -> Outcome:
     """Grid-search ``classifier`` on the fold's training speakers; predict its test speakers.
 
     ``inner_cv`` picks the grid search's folds (:func:`serflow.split.inner_folds`): ``kfold``,
     the notebook's, or ``group``, speaker-independent. ``cache_dir`` keeps the CV scores so that
-    a rerun fits only new grid points (:func:`serflow.classifiers.tune`).
+    a rerun fits only new grid points (:func:`serflow.classifiers.tune`). A kernel SVM whose
+    matrices would exceed ``memory_budget`` stops, runs on a subsample of the training rows or
+    is replaced by a linear SVM (:func:`serflow.kernel_memory.plan_training_rows`).
     """
     check_fold(fold)
     order = class_order(metadata)
@@ -94,13 +105,39 @@ def train_and_test(
     for line in rejected:
         log.warning("grid point not fitted: %s", line)
     log.info("%s: %d grid points x %d %s folds", classifier, len(points), cv_folds, inner_cv)
-    folds = inner_folds(y_train, train_ids["speaker"].to_numpy(), inner_cv, cv_folds)
     x_test, _, test_ids = labelled_rows(features, metadata, fold["test_speakers"])
+
+    speakers, labels = train_ids["speaker"].to_numpy(), y_train
+
+    def folds_of(rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        return inner_folds(labels[rows], speakers[rows], inner_cv, cv_folds)
+
+    over_budget = None
+    if uses_precomputed_kernels(classifier, points):
+        rows, over_budget = plan_training_rows(
+            f"{classifier} fold {fold['fold']}",
+            points,
+            speakers,
+            labels,
+            folds_of,
+            memory_budget,
+            n_jobs=n_jobs,
+            n_predict=len(x_test),
+            seed=seed,
+            minimum=cv_folds * len(np.unique(y_train)),
+        )
+        if rows is not None:
+            x_train, y_train = x_train[rows], y_train[rows]
+            train_ids = train_ids.iloc[rows].reset_index(drop=True)
+    searched = fitted_classifier(classifier, over_budget)
+    if searched != classifier:
+        points = linear_points(points)
+    folds = inner_folds(y_train, train_ids["speaker"].to_numpy(), inner_cv, cv_folds)
     check_rows(train_ids, test_ids)
     check_selection_rows(folds, len(train_ids))
     # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's)
     tuning = tune(
-        classifier,
+        searched,
         points,
         x_train,
         y_train,
@@ -112,4 +149,10 @@ def train_and_test(
     )
     predicted = np.asarray(order, dtype=object)[tuning.search.predict(x_test)]
     predictions = test_ids.assign(predicted=predicted.astype(str))
-    return Outcome(tuning=tuning, predictions=predictions, training=train_ids, inner_folds=folds)
+    return Outcome(
+        tuning=tuning,
+        predictions=predictions,
+        training=train_ids,
+        inner_folds=folds,
+        svm_memory=over_budget,
+    )

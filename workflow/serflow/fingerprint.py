@@ -49,3 +49,13 @@ def _walk(folder: Path) -> list[tuple[str, os.stat_result]]:
             full = os.path.join(root, name)
             found.append((os.path.relpath(full, folder), os.stat(full)))
     return found
+
+
+def files_digest(paths: list[str]) -> str:
+    """SHA-256 of the path, size and mtime of each file, in the order given: a file replaced,
+    even by an older copy, changes it. One ``stat`` per file."""
+    digest = hashlib.sha256()
+    for path in paths:
+        stat = os.stat(path)
+        digest.update(f"{path}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()

@@ -35,6 +35,25 @@ def build_matrix(
     return matrix
 
 
+def fallback_note(scores: list[dict]) -> str:
+    """A caption's closing note naming the SVM cells that come from a ``svm_memory`` fall-back
+    (a subsample, or a linear SVM instead of the kernel SVM); empty when none does."""
+    cells = sorted(
+        {
+            (score["feature_set"], score["svm_memory"]["fallback"])
+            for score in scores
+            if "svm_memory" in score
+        }
+    )
+    if not cells:
+        return ""
+    named = ", ".join(f"{feature_set} ({fallback})" for feature_set, fallback in cells)
+    return (
+        f"; SVM beyond svm_memory.budget_mb, a fall-back instead of the full kernel SVM search "
+        f"for {named}"
+    )
+
+
 def matrix_markdown(matrix: pd.DataFrame, caption: str) -> str:
     """A Markdown table of the matrix with a caption line above it.
 

@@ -117,6 +117,14 @@ def log_mel(audio: np.ndarray | torch.Tensor, device: str | torch.device = "cpu"
         return frontend(waveform.to(device))
 
 
+def clip_stats(logmels: np.ndarray | torch.Tensor) -> tuple[float, float]:
+    """One clip's log-mel mean and (unbiased) standard deviation, in float64."""
+    values = torch.as_tensor(logmels, dtype=torch.float64)
+    if values.numel() < 2:
+        raise ValueError(f"a log-mel spectrogram of shape {tuple(values.shape)} has no spread")
+    return values.mean().item(), values.std().item()
+
+
 def scene_stats(logmels: Sequence[np.ndarray | torch.Tensor]) -> tuple[float, float]:
     """Normalisation statistics over a set of clips, as BYOL-S scene embeddings use them.
 
@@ -125,11 +133,10 @@ def scene_stats(logmels: Sequence[np.ndarray | torch.Tensor]) -> tuple[float, fl
     """
     if len(logmels) == 0:
         raise ValueError("scene_stats needs at least one log-mel spectrogram")
-    means, stds = [], []
-    for lms in logmels:
-        values = torch.as_tensor(lms, dtype=torch.float64)
-        if values.numel() < 2:
-            raise ValueError(f"a log-mel spectrogram of shape {tuple(values.shape)} has no spread")
-        means.append(values.mean().item())
-        stds.append(values.std().item())
+    return mean_of_clip_stats([clip_stats(lms) for lms in logmels])
+
+
+def mean_of_clip_stats(stats: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """The scene statistics from the clips' own (mean, std), in the order given."""
+    means, stds = zip(*stats, strict=True)
     return float(np.mean(means)), float(np.mean(stds))
