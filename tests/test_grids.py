@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from sklearn.model_selection import ParameterGrid
 
-from serflow.grids import as_param_grid, expand_grid
+from serflow import grids
+from serflow.grids import as_param_grid, expand_grid, remembered_invalid_values
 
 
 def test_dict_grid_keeps_parametergrid_order():
@@ -50,3 +51,27 @@ def test_list_of_dicts_is_merged_in_canonical_order_without_duplicates():
 def test_a_grid_with_nothing_valid_is_an_error():
     with pytest.raises(ValueError, match=r"grids\.rf has no valid point"):
         expand_grid("rf", {"max_features": ["auto"]})
+
+
+def test_a_checked_grid_is_answered_from_the_cache(tmp_path, monkeypatch):
+    bad = {"C": [1.0], "kernel": ["foo"]}
+    lines = remembered_invalid_values("svm", bad, tmp_path)
+    assert lines and "grids.svm[0].kernel: 'foo'" in lines[0]
+
+    def not_again(*args):
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(grids, "invalid_values", not_again)
+    assert remembered_invalid_values("svm", bad, tmp_path) == lines
+    with pytest.raises(AssertionError, match="checked again"):
+        remembered_invalid_values("svm", {"C": [2.0]}, tmp_path)
+
+
+def test_an_unreadable_cache_is_checked_again(tmp_path):
+    grid = {"C": [1.0], "gamma": ["scale"]}
+    path = tmp_path / f"{grids.grid_check_key('svm', grid)}.json"
+    path.write_text("{not json")
+    assert remembered_invalid_values("svm", grid, tmp_path) == []
+    assert path.read_text() == "[]"
+    (tmp_path / "a_file").write_text("")
+    assert remembered_invalid_values("svm", grid, tmp_path / "a_file" / "cache") == []

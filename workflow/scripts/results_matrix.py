@@ -1,11 +1,11 @@
 """Rule results_matrix: the hold-out results matrix (test UAR in %), its per-class recall,
 paired feature-set comparison and confusion matrices."""
 
+from serflow.fold_ids import SCHEME_NAMES
 from serflow.logs import log_to_file
 from serflow.plots import plot_heatmap
 from serflow.results_matrix import build_matrix, fallback_note, matrix_markdown
 from serflow.scheme_outputs import read_fold_results, write_scheme_outputs
-from serflow.split import SCHEME_NAMES
 from serflow.tables import write_csv, write_text
 
 log = log_to_file(snakemake.log[0])

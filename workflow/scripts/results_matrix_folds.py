@@ -2,6 +2,7 @@
 mean ± sd of the test UAR over the outer folds with a bootstrap interval, UAR per fold, per-class
 recall, paired feature-set comparison and confusion matrices."""
 
+from serflow.fold_ids import SCHEME_NAMES
 from serflow.logs import log_to_file
 from serflow.plots import plot_heatmap, plot_uar_per_fold
 from serflow.results_matrix import (
@@ -12,7 +13,6 @@ from serflow.results_matrix import (
     summarise_folds,
 )
 from serflow.scheme_outputs import read_fold_results, write_scheme_outputs
-from serflow.split import SCHEME_NAMES
 from serflow.tables import write_csv, write_text
 
 log = log_to_file(snakemake.log[0])

@@ -9,35 +9,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import SVC, LinearSVC
 
+from serflow.classifier_names import CLASSIFIER_NAMES
 from serflow.cv_search import CachedGridSearch, EstimatorSearch, ForestSearch, plain_params
 from serflow.kernel_memory import LINEAR_FALLBACK
 from serflow.svm_search import PrecomputedSVMSearch, supports
-
-#: classifier id -> the name the results matrix gives it (the notebook's table headings).
-CLASSIFIER_NAMES = {
-    "lr": "Logistic Regression",
-    "svm": "Support Vector Machine",
-    "rf": "Random Forest Classification",
-}
 
 
 def make_estimator(classifier: str, seed: int) -> BaseEstimator:
     """A scikit-learn estimator with default settings, seeded where it has randomness.
 
     ``linear_svm`` is no benchmark classifier: it is what an SVM beyond ``svm_memory.budget_mb``
-    fits with ``svm_memory.fallback: linear`` (:mod:`serflow.kernel_memory`).
+    fits with ``svm_memory.fallback: linear`` (:mod:`serflow.kernel_memory`). Each estimator's
+    module is imported when asked for: a job tunes one classifier, and scikit-learn's ensemble
+    and linear_model modules take a few tenths of a second each.
     """
     if classifier == "lr":
+        from sklearn.linear_model import LogisticRegression
+
         return LogisticRegression(random_state=seed)
     if classifier == "svm":
+        from sklearn.svm import SVC
+
         return SVC(random_state=seed)
     if classifier == "rf":
+        from sklearn.ensemble import RandomForestClassifier
+
         return RandomForestClassifier(random_state=seed)
     if classifier == LINEAR_FALLBACK:
+        from sklearn.svm import LinearSVC
+
         return LinearSVC(random_state=seed)
     raise ValueError(f"classifier {classifier!r} is unknown; use one of {sorted(CLASSIFIER_NAMES)}")
 

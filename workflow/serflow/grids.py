@@ -1,12 +1,21 @@
-"""Hyper-parameter grids from config: expanded in a fixed order, without invalid points."""
+"""Hyper-parameter grids from config: expanded in a fixed order, without invalid points.
+
+scikit-learn is imported only where a grid is checked against it (:func:`invalid_values`), so
+that the workflow's parse, which checks grids through :func:`remembered_invalid_values`, does not
+import it when the answer is remembered.
+"""
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import importlib.metadata
 import itertools
+import json
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
-
-from sklearn.utils._param_validation import InvalidParameterError
 
 GridSpec = dict[str, list[Any]] | list[dict[str, list[Any]]]
 
@@ -91,6 +100,8 @@ def invalid_values(classifier: str, grid: GridSpec) -> list[str]:
     :func:`rejection` knows (``max_features: auto``) are left to :func:`expand_grid`. Lines name
     ``grids.<classifier>[i].<param>`` and the value, so that the workflow can stop at parse time.
     """
+    from sklearn.utils._param_validation import InvalidParameterError
+
     from serflow.classifiers import make_estimator
 
     parts = [grid] if isinstance(grid, dict) else list(grid)
@@ -112,4 +123,41 @@ def invalid_values(classifier: str, grid: GridSpec) -> list[str]:
                     estimator._validate_params()
                 except InvalidParameterError as error:
                     lines.append(f"{where}: {value!r} is not a valid value ({error})")
+    return lines
+
+
+def grid_check_key(classifier: str, grid: GridSpec) -> str:
+    """A digest of what :func:`invalid_values` answers from: the grid, the installed
+    scikit-learn and serflow's code that makes and checks the estimators."""
+    code = b"".join(
+        Path(__file__).with_name(name).read_bytes() for name in ("grids.py", "classifiers.py")
+    )
+    facts = [classifier, grid, importlib.metadata.version("scikit-learn")]
+    digest = hashlib.sha256(json.dumps(facts, sort_keys=True).encode())
+    digest.update(code)
+    return digest.hexdigest()
+
+
+def remembered_invalid_values(classifier: str, grid: GridSpec, cache_dir: Path) -> list[str]:
+    """:func:`invalid_values`, remembered in ``cache_dir`` under :func:`grid_check_key`.
+
+    Importing scikit-learn takes about a second, longer than the rest of the workflow's parse;
+    a grid already checked with the same scikit-learn and serflow is answered from its file.
+    A cache that cannot be read or written is ignored.
+    """
+    path = cache_dir / f"{grid_check_key(classifier, grid)}.json"
+    try:
+        remembered = json.loads(path.read_text())
+    except (OSError, ValueError):
+        remembered = None
+    if isinstance(remembered, list):
+        return remembered
+    lines = invalid_values(classifier, grid)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=cache_dir, delete=False) as stream:
+            json.dump(lines, stream)
+        os.replace(stream.name, path)
+    except OSError:
+        pass
     return lines

@@ -30,8 +30,10 @@ def _start_worker(feature_set: str) -> None:
 
 
 def _functionals(task: tuple[np.ndarray, int]) -> np.ndarray:
+    """One clip's functionals: openSMILE's raw output, without the DataFrame (with its time
+    index) that ``process_signal`` builds around it for every clip."""
     clip, sample_rate = task
-    return _smile.process_signal(clip, sample_rate).to_numpy(dtype=np.float32)[0]
+    return _smile(clip, sample_rate).reshape(-1).astype(np.float32, copy=False)
 
 
 class FunctionalsExtractor:

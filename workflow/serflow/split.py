@@ -7,7 +7,6 @@ import random
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from serflow.fold_ids import HOLDOUT_FOLD_ID, SCHEME_NAMES, repeat_fold_ids, speaker_fold_id
 
@@ -188,7 +187,10 @@ def inner_folds(
     speakers with training rows, so model selection sees the validation speakers.
     ``group`` is StratifiedGroupKFold by speaker without shuffling: each speaker's rows are in
     one validation fold only, so the selection is speaker-independent like the test.
+    scikit-learn is imported here, not by the outer splits' rules, which do not need it.
     """
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
     labels, speakers = np.asarray(labels), np.asarray(speakers)
     if inner_cv == "kfold":
         return list(StratifiedKFold(n_splits=cv_folds).split(np.zeros(len(labels)), labels))
