@@ -1,4 +1,5 @@
-"""Rule resample_audio: decode the clips of one audio shard, mono at the configured rate."""
+"""Rule resample_audio: decode the clips of one audio shard, mono at the configured rate, written
+a row group at a time."""
 
 import sys
 
@@ -10,17 +11,24 @@ from serflow.logs import log_to_file
 log = log_to_file(snakemake.log[0])
 rate, resampler = snakemake.params.sample_rate, snakemake.params.resampler
 utterances, paths = snakemake.params.utterances, list(snakemake.input.clips)
-clips = [
-    load_audio(path, rate, resampler)
-    for path in tqdm(paths, desc="decode", unit="clip", file=sys.stderr)
-]
-seconds = sum(len(clip) for clip in clips) / rate
+samples = 0
+
+
+def decoded():
+    """Each clip in turn, counted."""
+    global samples
+    for path in tqdm(paths, desc="decode", unit="clip", file=sys.stderr):
+        clip = load_audio(path, rate, resampler)
+        samples += len(clip)
+        yield clip
+
+
+write_audio_table(utterances, decoded(), rate, snakemake.output.audio)
 log.info(
     "shard %s: decoded %d clips (%.1f min) to %d Hz mono, resampled with %s where needed",
     snakemake.wildcards.shard,
-    len(clips),
-    seconds / 60,
+    len(paths),
+    samples / rate / 60,
     rate,
     resampler,
 )
-write_audio_table(utterances, clips, rate, snakemake.output.audio)
