@@ -39,7 +39,9 @@ def slurm_jobs(workdir: Path, finished: dict[int, dict[str, str]]) -> pd.DataFra
     for path in sorted(logs.rglob("*.log")):
         job = int(path.stem)
         text = path.read_text(errors="replace")
-        rules = sorted(set(re.findall(r"^(?:local)?rule (\w+):", text, flags=re.MULTILINE)))
+        rules = sorted(
+            set(re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):", text, flags=re.MULTILINE))
+        )
         shard = re.search(r"^\s+wildcards: .*shard=([0-9a-f]{12})", text, flags=re.MULTILINE)
         record = finished.get(job, {})
         rows.append(

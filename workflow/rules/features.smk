@@ -30,6 +30,8 @@ rule merge_feature_shards:
         features="results/{dataset}/features/{feature_set}.parquet",
     log:
         "logs/{dataset}/merge_feature_shards/{feature_set}.log",
+    benchmark:
+        "benchmarks/{dataset}/merge_feature_shards/{feature_set}.tsv"
     wildcard_constraints:
         feature_set="|".join(OPENSMILE_FEATURE_SETS + BYOLS_FEATURE_SETS),
     conda:
@@ -49,6 +51,8 @@ rule normalise_per_speaker:
         features="results/{dataset}/features/{feature_set}.normalised.parquet",
     log:
         "logs/{dataset}/normalise_per_speaker/{feature_set}.log",
+    benchmark:
+        "benchmarks/{dataset}/normalise_per_speaker/{feature_set}.tsv"
     conda:
         "../envs/audio.yaml"
     resources:
