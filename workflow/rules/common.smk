@@ -538,7 +538,15 @@ def dataset_results_config(name):
         for key, value in config.items()
         if key not in ("threads", "export", "predict", "cross_corpus", "datasets")
     }
-    return {"datasets": {name: DATASETS[name]}, **view}
+    return {"datasets": {name: DATASETS[name]}, **view, "audio": decoding_settings()}
+
+
+def decoding_settings():
+    """How clips are decoded (rate, resampler): the audio settings that results depend on;
+    audio.shard_minutes only cuts the work into jobs."""
+    return {
+        key: value for key, value in config["audio"].items() if key != "shard_minutes"
+    }
 
 
 def config_sha256(name):

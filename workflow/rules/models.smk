@@ -20,7 +20,7 @@ rule export_model:
         grid=classifier_grid,
         seed=config["seed"],
         svm_memory=svm_memory,
-        audio=config["audio"],
+        audio=decoding_settings(),
         extractor=extractor_settings,
         min_utterances=config["export"]["min_utterances"],
         config_sha256=lambda wildcards: config_sha256(wildcards.dataset),
