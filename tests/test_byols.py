@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from serflow.batching import plan_batches
 from serflow.byols import (
     CheckpointError,
     build_encoder,
@@ -24,7 +25,6 @@ from serflow.byols import (
     scene_stats,
 )
 from serflow.byols.checkpoint import manifest
-from serflow.byols.embed import plan_batches
 
 DATA = Path(__file__).parent / "data" / "byols"
 CHECKPOINTS = {
@@ -193,7 +193,7 @@ def test_embed_clips_rejects_bad_clips(encoders, bad, message):
 def test_plan_batches_covers_every_clip_once():
     rng = np.random.default_rng(0)
     frames = [int(f) for f in rng.integers(120, 900, size=200)]
-    batches = plan_batches(frames, max_batch_frames=3000, max_padding=0.05)
+    batches = plan_batches(frames, 3000, 0.05)
     assert sorted(i for batch in batches for i in batch) == list(range(200))
     for batch in batches:
         longest = max(frames[i] for i in batch)
@@ -202,7 +202,7 @@ def test_plan_batches_covers_every_clip_once():
             cost = len(batch) * longest
             assert cost <= 3000
             assert cost - sum(frames[i] for i in batch) <= 0.05 * cost
-    assert all(len(batch) == 1 for batch in plan_batches(frames, max_batch_frames=0))
+    assert all(len(batch) == 1 for batch in plan_batches(frames, 0, 0.05))
 
 
 # --- checkpoints -------------------------------------------------------------------------

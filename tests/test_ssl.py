@@ -148,7 +148,7 @@ def test_clip_shorter_than_the_receptive_field_is_named(model_dirs):
 def test_plan_batches_equal_mode_keeps_lengths_apart():
     batches = plan_batches([5, 5, 4, 4, 4], 100, 0.5, equal=True)
     assert batches == [[0, 1], [2, 3, 4]]
-    assert plan_batches([5, 4], 0) == [[0], [1]]
+    assert plan_batches([5, 4], 0, 0.1) == [[0], [1]]
 
 
 def _run_python(code: str, env: dict) -> subprocess.CompletedProcess:

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from serflow.batching import plan_batches
 from serflow.byols.devices import resolve_device
 from serflow.byols.frontend import N_MELS, LogMelSpectrogram, scene_stats
 from serflow.torch_runtime import check_mono_clips, torch_threads
@@ -23,32 +24,6 @@ from serflow.torch_runtime import check_mono_clips, torch_threads
 MAX_BATCH_FRAMES = 3000
 #: Largest share of a batch's frames that may be padding.
 MAX_PADDING = 0.05
-
-
-def plan_batches(
-    frames: Sequence[int],
-    max_batch_frames: int = MAX_BATCH_FRAMES,
-    max_padding: float = MAX_PADDING,
-) -> list[list[int]]:
-    """Group clip indices into batches of similar length, longest clips first.
-
-    A batch costs ``len(batch) * longest`` frames; it grows while that stays within
-    ``max_batch_frames`` and padding stays within ``max_padding`` of it. A clip longer than the
-    budget gets a batch of its own. ``max_batch_frames=0`` runs every clip alone.
-    """
-    order = sorted(range(len(frames)), key=lambda i: (-frames[i], i))
-    batches: list[list[int]] = []
-    for i in order:
-        if batches and max_batch_frames > 0:
-            batch = batches[-1]
-            longest = frames[batch[0]]
-            cost = (len(batch) + 1) * longest
-            real = sum(frames[j] for j in batch) + frames[i]
-            if cost <= max_batch_frames and cost - real <= max_padding * cost:
-                batch.append(i)
-                continue
-        batches.append([i])
-    return batches
 
 
 def _check_clips(clips: Sequence[np.ndarray]) -> list[torch.Tensor]:

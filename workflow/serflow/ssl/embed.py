@@ -21,6 +21,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 from tqdm import tqdm
 
+from serflow.batching import plan_batches
 from serflow.ssl.models import Encoder, padding_mode
 from serflow.torch_runtime import check_mono_clips, resolve_device, torch_threads
 
@@ -52,31 +53,6 @@ def chunk_bounds(n_samples: int, max_chunk: int) -> list[tuple[int, int]]:
     n_chunks = max(1, -(-n_samples // max_chunk))
     edges = np.linspace(0, n_samples, n_chunks + 1).round().astype(int)
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
-
-
-def plan_batches(
-    lengths: Sequence[int], max_batch: int, max_padding: float = MAX_PADDING, equal: bool = False
-) -> list[list[int]]:
-    """Group indices into batches of similar length, longest first.
-
-    A batch costs ``len(batch) * longest`` samples; it grows while that stays within
-    ``max_batch`` and the padding within ``max_padding`` of it. ``equal``: only identical
-    lengths share a batch. ``max_batch=0`` runs every chunk alone.
-    """
-    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
-    batches: list[list[int]] = []
-    for i in order:
-        if batches and max_batch > 0:
-            batch = batches[-1]
-            longest = lengths[batch[0]]
-            cost = (len(batch) + 1) * longest
-            real = sum(lengths[j] for j in batch) + lengths[i]
-            fits = cost <= max_batch and cost - real <= max_padding * cost
-            if fits and (not equal or lengths[i] == longest):
-                batch.append(i)
-                continue
-        batches.append([i])
-    return batches
 
 
 class _PerClipGroupNorm(nn.Module):
