@@ -1,3 +1,6 @@
+include: "inputs/byols.smk"
+
+
 rule download_checkpoint:
     output:
         checkpoint="resources/checkpoints/{feature_set}.pth",

@@ -1,3 +1,6 @@
+include: "inputs/classification.smk"
+
+
 rule split_speakers:
     input:
         metadata="results/{dataset}/metadata.parquet",

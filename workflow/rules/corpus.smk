@@ -1,3 +1,9 @@
+# Files the workflow ships, found relative to these rule files (also when used as a module).
+
+
+include: "inputs/corpus.smk"
+
+
 rule download_corpus:
     output:
         zip="resources/{dataset}/download.zip",

@@ -2,6 +2,9 @@
 # the diagonal is within-corpus on the dataset's hold-out split.
 
 
+include: "inputs/cross_corpus.smk"
+
+
 rule cross_corpus_classifier:
     input:
         unpack(cross_corpus_inputs),

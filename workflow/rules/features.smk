@@ -1,3 +1,6 @@
+include: "inputs/features.smk"
+
+
 rule extract_opensmile:
     input:
         audio="results/{dataset}/audio/{shard}.parquet",

@@ -2,6 +2,9 @@
 # predictions for the recordings at predict.input (see README.md, "Use a trained model").
 
 
+include: "inputs/models.smk"
+
+
 rule export_model:
     input:
         unpack(export_model_input),

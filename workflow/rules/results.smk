@@ -1,4 +1,10 @@
+
+
+
 report: "../report/workflow.rst"
+
+
+include: "inputs/results.smk"
 
 
 rule results_matrix:

@@ -5,6 +5,9 @@
 # Helpers: the SSL block at the end of common.smk.
 
 
+include: "inputs/ssl.smk"
+
+
 rule extract_ssl:
     input:
         audio=audio_shard_tables,

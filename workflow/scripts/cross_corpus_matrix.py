@@ -4,7 +4,7 @@ as one long table, Markdown and a heatmap each."""
 import json
 from pathlib import Path
 
-from serflow.classifier_names import CLASSIFIER_NAMES
+from serflow.classifier_registry import CLASSIFIER_NAMES
 from serflow.logs import log_to_file
 from serflow.plots import plot_heatmap
 from serflow.results_matrix import matrix_markdown

@@ -10,42 +10,20 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from serflow.classifier_names import CLASSIFIER_NAMES
+from serflow.classifier_registry import spec
 from serflow.cv_search import CachedGridSearch, EstimatorSearch, ForestSearch, plain_params
-from serflow.kernel_memory import LINEAR_FALLBACK
 from serflow.svm_search import PrecomputedSVMSearch, supports
 
 
 def make_estimator(classifier: str, seed: int) -> BaseEstimator:
-    """A scikit-learn estimator with default settings, seeded where it has randomness.
-
-    ``linear_svm`` is no benchmark classifier: it is what an SVM beyond ``svm_memory.budget_mb``
-    fits with ``svm_memory.fallback: linear`` (:mod:`serflow.kernel_memory`). Each estimator's
-    module is imported when asked for: a job tunes one classifier, and scikit-learn's ensemble
-    and linear_model modules take a few tenths of a second each.
-    """
-    if classifier == "lr":
-        from sklearn.linear_model import LogisticRegression
-
-        return LogisticRegression(random_state=seed)
-    if classifier == "svm":
-        from sklearn.svm import SVC
-
-        return SVC(random_state=seed)
-    if classifier == "rf":
-        from sklearn.ensemble import RandomForestClassifier
-
-        return RandomForestClassifier(random_state=seed)
-    if classifier == LINEAR_FALLBACK:
-        from sklearn.svm import LinearSVC
-
-        return LinearSVC(random_state=seed)
-    raise ValueError(f"classifier {classifier!r} is unknown; use one of {sorted(CLASSIFIER_NAMES)}")
+    """A new estimator of ``classifier`` (:mod:`serflow.classifier_registry`), default settings,
+    seeded where it has randomness; a substitute such as ``linear_svm`` too."""
+    return spec(classifier).make(seed)
 
 
 def uses_precomputed_kernels(classifier: str, points: list[dict[str, Any]]) -> bool:
     """Whether ``classifier`` over ``points`` is searched and refitted on precomputed kernels."""
-    return classifier == "svm" and supports(points)
+    return spec(classifier).search == "kernel_svm" and supports(points)
 
 
 @dataclass
@@ -99,9 +77,10 @@ def tune(
     change fits only the new points.
     """
     options = dict(cv_folds=cv_folds, folds=folds, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir)
-    if uses_precomputed_kernels(classifier, points):
+    kind = spec(classifier).search
+    if kind == "kernel_svm" and supports(points):
         search = PrecomputedSVMSearch(points, **options)
-    elif classifier == "rf":
+    elif kind == "forest":
         search = ForestSearch(make_estimator(classifier, seed), points, **options)
     else:
         search = EstimatorSearch(make_estimator(classifier, seed), points, **options)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 
 class ConfigError(ValueError):
@@ -56,3 +61,220 @@ def check_config(config: dict[str, Any], schema: dict[str, Any], prefix: str = "
             )
     if lines:
         raise ConfigError("\n".join(lines))
+
+
+# --- the whole config, as the workflow's parse reads it ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the rule files read from a checked config (every default filled in).
+
+    ``ssl_models`` maps each SSL feature set of the run to its hub id or its local directory
+    (absolute); ``exported_models`` lists the (feature set, classifier) pairs of
+    ``export.models``.
+    """
+
+    config: dict[str, Any]
+    datasets: dict[str, dict[str, Any]]
+    feature_sets: list[str]
+    classifiers: list[str]
+    ssl_encoders: dict[str, dict[str, Any]]
+    ssl_models: dict[str, str]
+    cross_corpus_emotions: list[str]
+    exported_models: list[tuple[str, str]]
+
+
+#: The schemas :func:`load` checks a config with, by name (workflow/schemas/<name>.schema.yaml).
+SCHEMA_NAMES = ("config", "dataset", "ssl_encoder")
+
+
+def read_schema(path: str | Path) -> dict[str, Any]:
+    """A schema file, read with libyaml's loader where PyYAML has it (ten times faster than the
+    pure-Python one; the parse reads every schema)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path) as stream:
+        return yaml.load(stream, Loader=loader)
+
+
+def read_schemas(folder: str | Path) -> dict[str, dict[str, Any]]:
+    """Every schema of :data:`SCHEMA_NAMES` in ``folder`` (workflow/schemas)."""
+    return {name: read_schema(Path(folder) / f"{name}.schema.yaml") for name in SCHEMA_NAMES}
+
+
+def fill_defaults(instance: dict[str, Any], schema: dict[str, Any], where: str = "") -> None:
+    """Validate ``instance`` against ``schema``, setting every missing key that has a default.
+
+    The defaults are set as the schema is walked (jsonschema's documented way, and what
+    Snakemake's ``validate`` does), so nested objects get theirs too. An invalid value raises
+    :class:`ConfigError` naming its key (``where`` prefixes it, e.g. ``datasets.emodb.``).
+    """
+    import jsonschema
+    from jsonschema import validators
+
+    base = jsonschema.Draft202012Validator
+    properties = base.VALIDATORS["properties"]
+
+    def set_defaults(validator, subschemas, node, subschema):
+        for key, prop in subschemas.items():
+            if "default" in prop and isinstance(node, dict):
+                node.setdefault(key, copy.deepcopy(prop["default"]))
+        yield from properties(validator, subschemas, node, subschema)
+
+    filling = validators.extend(base, {"properties": set_defaults})
+    error = jsonschema.exceptions.best_match(filling(schema).iter_errors(instance))
+    if error is not None:
+        key = ".".join(str(part) for part in error.absolute_path)
+        raise ConfigError(
+            f"config key {where}{key or '(top level)'}: {error.message} (see config/README.md)"
+        )
+
+
+def _checked(instance: dict[str, Any], schema: dict[str, Any], where: str) -> None:
+    """Unknown keys first (one line each, the nearest known key named), then the schema."""
+    check_config(instance, schema, prefix=where)
+    fill_defaults(instance, schema, where)
+
+
+def _grid_problems(config: dict[str, Any], grid_checks: Path | None) -> list[str]:
+    """Classifiers that are unknown or have no grid, and grid values scikit-learn rejects."""
+    from serflow.classifier_registry import unknown_classifiers
+    from serflow.grids import invalid_values, remembered_invalid_values
+
+    classifiers = config["classifiers"]
+    problems = unknown_classifiers(classifiers)
+    if problems:
+        return problems
+    missing = sorted(set(classifiers) - set(config["grids"]))
+    if missing:
+        return [f"classifiers {missing} have no grid: add them under grids:"]
+    return [
+        line
+        for classifier in classifiers
+        for line in (
+            remembered_invalid_values(classifier, config["grids"][classifier], grid_checks)
+            if grid_checks is not None
+            else invalid_values(classifier, config["grids"][classifier])
+        )
+    ]
+
+
+def _dataset_problems(config: dict[str, Any]) -> list[str]:
+    """Each dataset entry's source and emotions, the test speakers and the cross-corpus set."""
+    from serflow import dataset_config
+    from serflow.emotions import EmotionError, check_selection
+
+    datasets = config["datasets"]
+    for name, settings in datasets.items():
+        dataset_config.expand_path(settings)
+        problems = dataset_config.source_problems(name, settings)
+        try:
+            check_selection(settings["emotions"], f"datasets.{name}.emotions")
+        except EmotionError as error:
+            problems.append(str(error))
+        if problems:
+            return problems
+    problems = dataset_config.test_speaker_problems(datasets, config["split"]["test_speakers"])
+    emotions = config["cross_corpus"]["emotions"]
+    try:
+        check_selection(emotions, "cross_corpus.emotions")
+    except EmotionError as error:
+        problems.append(str(error))
+    if emotions and len(datasets) < 2:
+        problems.append("cross_corpus.emotions needs at least two datasets under datasets:")
+    return problems
+
+
+def local_model_or_hub_id(feature_set: str, model: str) -> str:
+    """The hub id, or the local directory (made absolute, checked to exist), of an encoder."""
+    path = Path(model).expanduser()
+    if path.is_absolute() or model.startswith((".", "~")):
+        if not path.is_dir():
+            raise ConfigError(
+                f"ssl.encoders.{feature_set}.model {model!r} is not a directory; give "
+                "a folder written by save_pretrained / hf download, or a hub id"
+            )
+        return str(path.resolve())
+    return model
+
+
+def _export_problems(config: dict[str, Any]) -> list[str]:
+    """Exported models the benchmark does not run, and a predict.input that cannot work."""
+    feature_sets, classifiers = config["feature_sets"], config["classifiers"]
+    problems = [
+        f"export.models names ({m['feature_set']}, {m['classifier']}), which the benchmark "
+        f"does not run: choose a feature set of feature_sets {feature_sets} and a classifier "
+        f"of classifiers {classifiers}"
+        for m in config["export"]["models"]
+        if m["feature_set"] not in feature_sets or m["classifier"] not in classifiers
+    ]
+    source = config["predict"]["input"]
+    if source and not config["export"]["models"]:
+        problems.append(
+            "predict.input is set but export.models is empty: name the model(s) to predict with"
+        )
+    elif source and not Path(source).exists():
+        problems.append(
+            f"predict.input {source!r} does not exist: give an audio file, a folder of them "
+            "(sub-folders: one per speaker) or a CSV with a 'file' column"
+        )
+    return problems
+
+
+def load(
+    config: dict[str, Any],
+    schemas: dict[str, dict[str, Any]],
+    *,
+    command_line: dict[str, Any] | None = None,
+    grid_checks: Path | None = None,
+) -> Settings:
+    """Check ``config`` (in place: defaults are filled in) and return what the rules read.
+
+    ``schemas`` holds the schemas of :data:`SCHEMA_NAMES` (:func:`read_schemas`);
+    ``command_line`` the config given with --configfile / --config
+    (its ``datasets`` replace the default ones whole); ``grid_checks`` a folder that remembers
+    grids already checked against scikit-learn (see :func:`serflow.grids.remembered_invalid_values`;
+    ``None`` checks every time). Raises :class:`ConfigError` whose message names each bad key
+    and what to write instead. Nothing here reads a corpus or runs a job.
+    """
+    from serflow import dataset_config
+    from serflow import feature_sets as registry
+
+    if "dataset" in config or "corpus" in config:
+        raise ConfigError(dataset_config.OLD_KEYS)
+    dataset_config.command_line_datasets(config, command_line or {})
+    main, dataset_schema, encoder_schema = (schemas[name] for name in SCHEMA_NAMES)
+    check_config(config, main)
+    for name, settings in (config.get("datasets") or {}).items():
+        check_config(settings or {}, dataset_schema, prefix=f"datasets.{name}.")
+    fill_defaults(config, main)
+    encoders = config["ssl"]["encoders"]
+    for name in encoders:
+        encoders[name] = encoders[name] or {}
+        _checked(encoders[name], encoder_schema, f"ssl.encoders.{name}.")
+    unknown = registry.unknown_feature_sets(config["feature_sets"], encoders)
+    if unknown:
+        raise ConfigError(f"feature_sets: {'; '.join(unknown)}")
+    problems = _grid_problems(config, grid_checks)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    for name, settings in config["datasets"].items():
+        fill_defaults(settings, dataset_schema, f"datasets.{name}.")
+    problems = _dataset_problems(config) or _export_problems(config)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    ssl_models = {
+        name: local_model_or_hub_id(name, encoders[name]["model"])
+        for name in config["feature_sets"]
+        if name in encoders
+    }
+    return Settings(
+        config=config,
+        datasets=config["datasets"],
+        feature_sets=config["feature_sets"],
+        classifiers=config["classifiers"],
+        ssl_encoders=encoders,
+        ssl_models=ssl_models,
+        cross_corpus_emotions=config["cross_corpus"]["emotions"],
+        exported_models=[(m["feature_set"], m["classifier"]) for m in config["export"]["models"]],
+    )

@@ -13,44 +13,35 @@ give the same scores, ranks and refitted model, but
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
-import tempfile
 import time
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sklearn
-from joblib import Parallel, delayed, parallel_config
-from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, clone
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from serflow.cv_cache import Folds, Record, ScoreCache, plain_params, point_key
+from serflow.cv_results import best_candidate, results_table
+from serflow.cv_tasks import Group, plan_folds, plan_tasks, run_tasks
 from serflow.metrics import uar
-from serflow.tables import current_umask
 
-Folds = list[tuple[np.ndarray, np.ndarray]]
-#: (UAR on the validation rows, fit seconds, score seconds) of one candidate on one fold.
-Record = tuple[float, float, float]
-
-
-@dataclass(frozen=True)
-class Group:
-    """Candidates (indices into the grid) that one fit per fold scores, and its relative cost."""
-
-    candidates: tuple[int, ...]
-    cost: float = 1.0
+__all__ = [
+    "CachedGridSearch",
+    "EstimatorSearch",
+    "ForestSearch",
+    "Group",
+    "Record",
+    "plain_params",
+    "results_table",
+]
 
 
 class CachedGridSearch(BaseEstimator):
-    """Base of the searches: folds, scheduling, cache, ``cv_results_`` and the best candidate.
+    """Base of the searches: the folds (:func:`~serflow.cv_tasks.plan_folds`), the cache
+    (:class:`~serflow.cv_cache.ScoreCache`), the tasks (:mod:`serflow.cv_tasks`) and the best
+    candidate (:mod:`serflow.cv_results`) put together.
 
     Subclasses say how candidates group into fits (:meth:`groups`), fit one group on one fold
     (:meth:`fit_group`) and refit the best candidate on all rows (:meth:`refit`); they may
@@ -128,43 +119,21 @@ class CachedGridSearch(BaseEstimator):
         self.check_points()
         x = self._as_input(features)
         y = np.asarray(labels)
-        if self.folds is None:
-            folds = list(StratifiedKFold(n_splits=self.cv_folds).split(x, y))
-        else:
-            folds = [(np.asarray(train), np.asarray(test)) for train, test in self.folds]
-        cache_file = self._cache_file(x, y, folds)
-        cached = self._read_cache(cache_file)
-        keys = [self._point_key(point) for point in self.points]
-
-        # A task is one group on one fold, restricted to the candidates not in the cache.
-        tasks = []
-        for group in self.groups(x.shape[1]):
-            for fold in range(len(folds)):
-                missing = [i for i in group.candidates if f"{keys[i]}|{fold}" not in cached]
-                if missing:
-                    tasks.append((Group(tuple(missing), group.cost), fold))
-        # Longest first, so that no worker is left with a long fit while the other idles.
-        tasks.sort(key=lambda task: -task[0].cost)
+        folds = plan_folds(x, y, self.cv_folds, self.folds)
+        cache = ScoreCache(self.cache_dir, self.identity())
+        cache_file = cache.path(x, y, folds)
+        records = cache.read(cache_file)
+        keys = [point_key(point) for point in self.points]
+        tasks = plan_tasks(self.groups(x.shape[1]), len(folds), keys, records)
         shared = self.prepare(x, y)
-        backend = {"processes": "loky", "threads": "threading"}[self.prefer]
-        # Workers get one BLAS thread each: loky workers through their environment (which
-        # otherwise inherits the thread count Snakemake exports for the whole job), threads
-        # through the process-wide limit.
-        with (
-            parallel_config(backend=backend, inner_max_num_threads=1)
-            if backend == "loky"
-            else parallel_config(backend=backend),
-            threadpool_limits(limits=1),
-        ):
-            outcomes = Parallel(n_jobs=self.n_jobs)(
-                delayed(self._run_task)(group, shared, x, y, folds[fold]) for group, fold in tasks
-            )
-        records = dict(cached)
+        outcomes = run_tasks(
+            self.fit_group, tasks, shared, x, y, folds, n_jobs=self.n_jobs, prefer=self.prefer
+        )
         for (group, fold), outcome in zip(tasks, outcomes, strict=True):
             for index, record in zip(group.candidates, outcome, strict=True):
                 records[f"{keys[index]}|{fold}"] = record
         if tasks:
-            self._write_cache(cache_file, records)
+            cache.write(cache_file, records)
         self.n_fitted_tasks_ = len(tasks)
         self.n_computed_scores_ = sum(len(group.candidates) for group, _ in tasks)
 
@@ -174,7 +143,7 @@ class CachedGridSearch(BaseEstimator):
         )
         self.n_splits_ = len(folds)
         self.cv_results_ = results_table(self.points, table)
-        self.best_index_ = int(self.cv_results_["rank_test_score"].argmin())
+        self.best_index_ = best_candidate(self.cv_results_)
         self.best_params_ = self.cv_results_["params"][self.best_index_]
         self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
         start = time.perf_counter()
@@ -184,13 +153,6 @@ class CachedGridSearch(BaseEstimator):
         self.classes_ = self.best_estimator_.classes_
         return self
 
-    def _run_task(
-        self, group: Group, shared: Any, x: np.ndarray, y: np.ndarray, fold: tuple
-    ) -> list[Record]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=ConvergenceWarning)
-            return self.fit_group(group, shared, x, y, fold)
-
     @staticmethod
     def _as_input(features: np.ndarray) -> np.ndarray:
         return np.asarray(features)
@@ -198,45 +160,6 @@ class CachedGridSearch(BaseEstimator):
     def predict(self, features: np.ndarray) -> np.ndarray:
         """Labels predicted by the refitted best candidate."""
         return self.best_estimator_.predict(self._as_input(features))
-
-    # -- the cache ----------------------------------------------------------------------------
-
-    def _point_key(self, point: dict[str, Any]) -> str:
-        return json.dumps(plain_params(point), sort_keys=True)
-
-    def _cache_file(self, x: np.ndarray, y: np.ndarray, folds: Folds) -> Path | None:
-        """One file per data x labels x folds x estimator x library version."""
-        if self.cache_dir is None:
-            return None
-        digest = hashlib.sha256()
-        digest.update(f"{x.dtype}{x.shape}".encode())
-        digest.update(np.ascontiguousarray(x).tobytes())
-        digest.update("\0".join(map(str, y)).encode())
-        for train, test in folds:
-            digest.update(np.asarray(train, dtype=np.int64).tobytes() + b"|")
-            digest.update(np.asarray(test, dtype=np.int64).tobytes() + b"/")
-        digest.update(f"{self.identity()} sklearn {sklearn.__version__}".encode())
-        return Path(self.cache_dir) / f"{digest.hexdigest()[:32]}.json"
-
-    @staticmethod
-    def _read_cache(path: Path | None) -> dict[str, Record]:
-        if path is None or not path.exists():
-            return {}
-        try:
-            return {key: tuple(value) for key, value in json.loads(path.read_text()).items()}
-        except (OSError, ValueError):
-            return {}  # an unreadable cache is recomputed, never trusted
-
-    @staticmethod
-    def _write_cache(path: Path | None, records: dict[str, Record]) -> None:
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.fchmod(handle, 0o666 & ~current_umask())
-        with os.fdopen(handle, "w") as stream:
-            json.dump({key: list(value) for key, value in sorted(records.items())}, stream)
-        os.replace(temp, path)
 
 
 class EstimatorSearch(CachedGridSearch):
@@ -291,7 +214,7 @@ class ForestSearch(EstimatorSearch):
         by_rest: dict[str, list[int]] = {}
         for index, point in enumerate(self.points):
             rest = {key: value for key, value in point.items() if key != "n_estimators"}
-            by_rest.setdefault(self._point_key(rest), []).append(index)
+            by_rest.setdefault(point_key(rest), []).append(index)
         groups = []
         for members in by_rest.values():
             trees = max(self._trees(self.points[index]) for index in members)
@@ -336,37 +259,3 @@ def _features_per_split(point: dict[str, Any], estimator: BaseEstimator, n_featu
     if isinstance(option, float):
         return max(1, int(option * n_features))
     return int(option)
-
-
-def results_table(points: list[dict[str, Any]], records: np.ndarray) -> dict[str, Any]:
-    """GridSearchCV's ``cv_results_`` from (candidate, fold, [score, fit s, score s]) records.
-
-    Means, standard deviations and ranks are computed as GridSearchCV computes them (ranks by
-    ``method="min"``), so that equal scores give equal ranks and the first wins.
-    """
-    scores, fit_times, score_times = records[..., 0], records[..., 1], records[..., 2]
-    table: dict[str, Any] = {
-        "mean_fit_time": fit_times.mean(axis=1),
-        "std_fit_time": fit_times.std(axis=1),
-        "mean_score_time": score_times.mean(axis=1),
-        "std_score_time": score_times.std(axis=1),
-    }
-    for key in sorted({key for point in points for key in point}):
-        column = np.ma.MaskedArray(np.empty(len(points), dtype=object), mask=True)
-        for index, point in enumerate(points):
-            if key in point:
-                column[index] = point[key]
-        table[f"param_{key}"] = column
-    table["params"] = [dict(point) for point in points]
-    for fold in range(scores.shape[1]):
-        table[f"split{fold}_test_score"] = scores[:, fold]
-    means = np.average(scores, axis=1)
-    table["mean_test_score"] = means
-    table["std_test_score"] = np.sqrt(np.average((scores - means[:, None]) ** 2, axis=1))
-    table["rank_test_score"] = rankdata(-means, method="min").astype(np.int32)
-    return table
-
-
-def plain_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Parameters with numpy scalars turned into plain Python values (for JSON)."""
-    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}

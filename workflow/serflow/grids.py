@@ -17,32 +17,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-GridSpec = dict[str, list[Any]] | list[dict[str, list[Any]]]
+from serflow.classifier_registry import spec
 
-#: LogisticRegression solvers that support each penalty in current scikit-learn.
-_LR_SOLVERS = {
-    "l1": {"liblinear", "saga"},
-    "l2": {"lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga"},
-    "elasticnet": {"saga"},
-    None: {"lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"},
-}
+GridSpec = dict[str, list[Any]] | list[dict[str, list[Any]]]
 
 
 def rejection(classifier: str, point: dict[str, Any], n_classes: int = 7) -> str | None:
-    """Why current scikit-learn rejects a grid point, or ``None`` when it is valid.
-
-    Emotion recognition has more than two classes, and scikit-learn no longer fits the
-    liblinear solver to those (it did one-vs-rest until 1.7).
-    """
-    if classifier == "lr":
-        penalty, solver = point.get("penalty", "l2"), point.get("solver", "lbfgs")
-        if penalty in _LR_SOLVERS and solver not in _LR_SOLVERS[penalty]:
-            return f"solver {solver} does not support penalty {penalty}"
-        if solver == "liblinear" and n_classes > 2:
-            return f"solver liblinear does not fit {n_classes} classes in current scikit-learn"
-    if classifier == "rf" and point.get("max_features") == "auto":
-        return "max_features 'auto' was removed (it meant 'sqrt' for classifiers)"
-    return None
+    """Why current scikit-learn rejects a grid point, or ``None`` when it is valid (each
+    classifier's rule is in :mod:`serflow.classifier_registry`)."""
+    return spec(classifier).rejection(point, n_classes)
 
 
 def expand_grid(
@@ -130,7 +113,8 @@ def grid_check_key(classifier: str, grid: GridSpec) -> str:
     """A digest of what :func:`invalid_values` answers from: the grid, the installed
     scikit-learn and serflow's code that makes and checks the estimators."""
     code = b"".join(
-        Path(__file__).with_name(name).read_bytes() for name in ("grids.py", "classifiers.py")
+        Path(__file__).with_name(name).read_bytes()
+        for name in ("grids.py", "classifiers.py", "classifier_registry.py")
     )
     facts = [classifier, grid, importlib.metadata.version("scikit-learn")]
     digest = hashlib.sha256(json.dumps(facts, sort_keys=True).encode())

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from joblib import effective_n_jobs
 
+from serflow.classifier_registry import LINEAR_FALLBACK
 from serflow.svm_search import split_point
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,6 @@ DEFAULT_CACHE_SIZE_MB = 200
 #: then distances, -gamma x distances, exp; poly: base, result and factor of the power, the new
 #: product; sigmoid: gamma x Gram, + coef0, tanh; linear: the Gram block is the kernel).
 DERIVATION_BLOCKS = {"linear": 1, "rbf": 4, "poly": 5, "sigmoid": 3}
-#: The classifier id of the ``linear`` fall-back (:func:`serflow.classifiers.make_estimator`).
-LINEAR_FALLBACK = "linear_svm"
 #: What the results say the ``linear`` fall-back fitted instead of the kernel SVM.
 LINEAR_FALLBACK_MODEL = (
     "LinearSVC (liblinear, one-vs-rest, squared hinge) over the SVM grid's C values: "

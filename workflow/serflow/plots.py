@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from serflow.classifier_names import CLASSIFIER_NAMES  # noqa: E402
+from serflow.classifier_registry import CLASSIFIER_NAMES  # noqa: E402
 from serflow.evaluation import rows_of  # noqa: E402
 from serflow.tables import atomic_write  # noqa: E402
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from serflow.classifier_names import CLASSIFIER_NAMES
+from serflow.classifier_registry import CLASSIFIER_NAMES
 from serflow.evaluation import rows_of
 from serflow.metrics import uar
 from serflow.stats import bootstrap_mean_interval

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from serflow.classifier_names import CLASSIFIER_NAMES
+from serflow.classifier_registry import CLASSIFIER_NAMES
 from serflow.evaluation import (
     compare_feature_sets,
     confusion_table,

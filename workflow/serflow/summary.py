@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from serflow.classifier_names import CLASSIFIER_NAMES
+from serflow.classifier_registry import CLASSIFIER_NAMES
 
 
 def datasets_summary(matrices: dict[str, pd.DataFrame]) -> pd.DataFrame:

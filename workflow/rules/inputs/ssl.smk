@@ -1,0 +1,80 @@
+# Input functions, targets and resources of the rules in ssl.smk (SSL encoders: all-layer
+# features, layer choice, UAR per layer).
+
+
+SSL_LAYER_FOLDERS = "results/{dataset}/features/ssl/{feature_set}/{scheme}/{fold}"
+
+
+def ssl_encoder(feature_set):
+    """The config of one SSL feature set (ssl.encoders.<feature_set>)."""
+    return SSL_ENCODERS[feature_set]
+
+
+def ssl_model_source(wildcards):
+    """The hub id or local directory of the job's encoder."""
+    return SETTINGS.ssl_models[wildcards.feature_set]
+
+
+def ssl_shards(wildcards):
+    """The shard files of one SSL feature set, merged into its all-layers file."""
+    return expand(
+        "results/{dataset}/features/ssl/{feature_set}/shard_{shard}.npz",
+        dataset=wildcards.dataset,
+        feature_set=wildcards.feature_set,
+        shard=range(ssl_shard_count(wildcards)),
+    )
+
+
+def ssl_shard_count(wildcards):
+    """How many jobs run an SSL encoder over a dataset: ssl.shards, or one per audio shard
+    where there are more, so that no job holds more than about one audio shard's clips.
+    """
+    return max(SSL["shards"], len(audio_shard_plan(wildcards)[0]))
+
+
+def ssl_split(wildcards):
+    """The split that names the fold's training and test speakers."""
+    if wildcards.scheme == "holdout":
+        return f"results/{wildcards.dataset}/split.json"
+    return f"results/{wildcards.dataset}/split.{wildcards.scheme}.json"
+
+
+def ssl_fold_ids(wildcards):
+    """The outer folds of a scheme: the single hold-out fold, or those of outer_fold_ids."""
+    if wildcards.scheme == "holdout":
+        return [HOLDOUT_FOLD_ID]
+    return outer_fold_ids(wildcards)
+
+
+def ssl_layer_scores(wildcards):
+    """The per-layer scores of every outer fold of the scheme."""
+    return expand(
+        f"{SSL_LAYER_FOLDERS}/layer_scores.csv",
+        dataset=wildcards.dataset,
+        feature_set=wildcards.feature_set,
+        scheme=wildcards.scheme,
+        fold=ssl_fold_ids(wildcards),
+    )
+
+
+def ssl_mem_mb(wildcards, input, threads):
+    """Memory for SSL extraction: the shard's audio, a large encoder and its activations."""
+    return int(4000 + 3 * input.size_mb + 300 * threads)
+
+
+def ssl_curve_files(scheme):
+    """UAR per layer (table and plot) of each SSL feature set, marked for the report."""
+    folder = f"results/{{dataset}}/evaluation/{scheme}/uar_per_layer"
+    return {
+        "csv": f"{folder}/{{feature_set}}.csv",
+        "png": f"{folder}/{{feature_set}}.png",
+    }
+
+
+def ssl_targets(scheme):
+    """What the SSL feature sets add to the outputs of evaluation.scheme."""
+    return expand(
+        list(ssl_curve_files(scheme).values()),
+        dataset=DATASETS,
+        feature_set=SSL_FEATURE_SETS,
+    )

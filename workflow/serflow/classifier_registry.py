@@ -1,0 +1,129 @@
+"""Which classifiers exist: the one place that names them, builds them and checks their grids.
+
+Each entry says a classifier's config id, the name the results give it, the estimator class that
+fits it (imported only when asked for: a job tunes one classifier, and scikit-learn's ensemble
+and linear_model modules take tenths of a second each), how its grid search groups fits, and
+which grid points current scikit-learn would reject. Standard library only, so that the process
+that parses the workflow and the results rules read it without importing scikit-learn.
+
+A new classifier is one more :class:`ClassifierSpec` in :data:`REGISTRY` (and its grid's
+default in workflow/schemas/config.schema.yaml).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Why a grid point is refused (or ``None``): (point, number of classes) -> reason.
+Rejection = Callable[[dict[str, Any], int], "str | None"]
+
+#: LogisticRegression solvers that support each penalty in current scikit-learn.
+_LR_SOLVERS = {
+    "l1": {"liblinear", "saga"},
+    "l2": {"lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga"},
+    "elasticnet": {"saga"},
+    None: {"lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"},
+}
+
+
+def _lr_rejection(point: dict[str, Any], n_classes: int) -> str | None:
+    """Emotion recognition has more than two classes, and scikit-learn no longer fits the
+    liblinear solver to those (it did one-vs-rest until 1.7)."""
+    penalty, solver = point.get("penalty", "l2"), point.get("solver", "lbfgs")
+    if penalty in _LR_SOLVERS and solver not in _LR_SOLVERS[penalty]:
+        return f"solver {solver} does not support penalty {penalty}"
+    if solver == "liblinear" and n_classes > 2:
+        return f"solver liblinear does not fit {n_classes} classes in current scikit-learn"
+    return None
+
+
+def _rf_rejection(point: dict[str, Any], n_classes: int) -> str | None:
+    if point.get("max_features") == "auto":
+        return "max_features 'auto' was removed (it meant 'sqrt' for classifiers)"
+    return None
+
+
+def _accept(point: dict[str, Any], n_classes: int) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class ClassifierSpec:
+    """One classifier of the benchmark.
+
+    ``estimator`` is ``module:Class`` of a scikit-learn-style estimator; ``search`` names how
+    :func:`serflow.classifiers.tune` searches its grid (``estimator``: each point fitted as
+    GridSearchCV would; ``forest``: one fit of the largest forest scores the smaller ones;
+    ``kernel_svm``: kernels from one Gram matrix). ``seeded`` says whether it takes a
+    ``random_state``.
+    """
+
+    id: str
+    display_name: str
+    estimator: str
+    search: str = "estimator"
+    seeded: bool = True
+    rejection: Rejection = field(default=_accept, compare=False)
+
+    def make(self, seed: int) -> Any:
+        """A new estimator with default settings, seeded where it has randomness."""
+        module, name = self.estimator.split(":")
+        cls = getattr(importlib.import_module(module), name)
+        return cls(random_state=seed) if self.seeded else cls()
+
+
+#: Every classifier a config may name, in the order the results show them.
+REGISTRY: dict[str, ClassifierSpec] = {
+    spec.id: spec
+    for spec in [
+        ClassifierSpec(
+            "lr",
+            "Logistic Regression",
+            "sklearn.linear_model:LogisticRegression",
+            rejection=_lr_rejection,
+        ),
+        ClassifierSpec("svm", "Support Vector Machine", "sklearn.svm:SVC", search="kernel_svm"),
+        ClassifierSpec(
+            "rf",
+            "Random Forest Classification",
+            "sklearn.ensemble:RandomForestClassifier",
+            search="forest",
+            rejection=_rf_rejection,
+        ),
+    ]
+}
+
+#: The id of what an SVM beyond ``svm_memory.budget_mb`` fits with ``svm_memory.fallback: linear``.
+LINEAR_FALLBACK = "linear_svm"
+
+#: Estimators that serflow fits in a benchmark classifier's place but a config cannot name:
+#: ``linear_svm`` is what an SVM beyond ``svm_memory.budget_mb`` fits with
+#: ``svm_memory.fallback: linear`` (:mod:`serflow.kernel_memory`).
+SUBSTITUTES: dict[str, ClassifierSpec] = {
+    LINEAR_FALLBACK: ClassifierSpec(
+        LINEAR_FALLBACK, "Linear Support Vector Machine", "sklearn.svm:LinearSVC"
+    ),
+}
+
+#: classifier id -> the name the results matrix gives it (the notebook's table headings).
+CLASSIFIER_NAMES = {name: spec.display_name for name, spec in REGISTRY.items()}
+
+
+def spec(classifier: str) -> ClassifierSpec:
+    """The entry of ``classifier`` (a benchmark classifier or a substitute)."""
+    found = REGISTRY.get(classifier) or SUBSTITUTES.get(classifier)
+    if found is None:
+        raise ValueError(f"classifier {classifier!r} is unknown; use one of {sorted(REGISTRY)}")
+    return found
+
+
+def unknown_classifiers(classifiers: list[str]) -> list[str]:
+    """One line per configured classifier id that no entry has, naming the known ones."""
+    return [
+        f"classifiers: {name!r} is not a classifier; use one of {', '.join(REGISTRY)}"
+        for name in classifiers
+        if name not in REGISTRY
+    ]
