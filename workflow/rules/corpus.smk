@@ -1,6 +1,3 @@
-# Files the workflow ships, found relative to these rule files (also when used as a module).
-
-
 include: "inputs/corpus.smk"
 
 

@@ -1,6 +1,3 @@
-
-
-
 report: "../report/workflow.rst"
 
 

@@ -2,6 +2,7 @@
 # a corpus, its metadata, decoded audio shards).
 
 
+# Files the workflow ships, found relative to these rule files (also when used as a module).
 EMODB_CHECKSUMS = workflow.source_path("../../serflow/data/emodb.sha256")
 
 
