@@ -65,7 +65,8 @@ try:
     check_config(config, CONFIG_SCHEMA)
     for name, settings in (config.get("datasets") or {}).items():
         check_config(settings or {}, DATASET_SCHEMA, prefix=f"datasets.{name}.")
-except ConfigError as error:
+        dataset_config.fill_source(name, settings, DATASET_SCHEMA)
+except (ConfigError, dataset_config.DatasetConfigError) as error:
     raise WorkflowError(str(error)) from None
 # Fills in every default (the schema is the one place they are written), also under module use.
 validate(config, schema="../schemas/config.schema.yaml")
