@@ -28,6 +28,7 @@ if Path(SERFLOW_LIBRARY, "serflow", "__init__.py").is_file():
 
 from serflow import dataset_config
 from serflow import feature_sets as registry
+from serflow import speaker_groups
 from serflow.config_check import ConfigError, check_config
 from serflow.fingerprint import files_digest, listing_digest
 from serflow.fold_ids import (
@@ -439,15 +440,9 @@ EVALUATION = config["evaluation"]
 def fold_split_settings(wildcards):
     """The settings of a multi-fold scheme's split: only those it reads, so that changing
     another scheme's settings does not rerun it."""
-    if wildcards.scheme == "repeated_holdout":
-        split = split_settings(wildcards)
-        return {
-            "repeats": config["evaluation"]["repeats"],
-            "test_fraction": split["test_fraction"],
-            "seed": split["seed"],
-            "cv_folds": config["cv_folds"],
-        }
-    return {"cv_folds": config["cv_folds"]}
+    return speaker_groups.outer_split_settings(
+        wildcards.dataset, wildcards.scheme, config
+    )
 
 
 def outer_fold_ids(wildcards):
@@ -601,14 +596,16 @@ def cross_corpus_inputs(wildcards):
 
 
 def cross_corpus_scores(wildcards):
-    """scores.json of every (feature set, classifier, training dataset, test dataset)."""
-    return expand(
-        "results/cross_corpus/{feature_set}/{classifier}/{train}__{test}/scores.json",
-        feature_set=FEATURE_SETS,
-        classifier=CLASSIFIERS,
-        train=DATASETS,
-        test=DATASETS,
-    )
+    """scores.json of every (feature set, classifier, training dataset, test dataset); with
+    cross_corpus.diagonal: false, none of a dataset against itself."""
+    return [
+        f"results/cross_corpus/{feature_set}/{classifier}/{train}__{test}/scores.json"
+        for feature_set in FEATURE_SETS
+        for classifier in CLASSIFIERS
+        for train in DATASETS
+        for test in DATASETS
+        if train != test or config["cross_corpus"]["diagonal"]
+    ]
 
 
 def cross_corpus_heatmaps():
@@ -699,7 +696,7 @@ def print_run_warnings():
     """Repeat in the terminal the warnings that this run's jobs wrote to their logs."""
     lines = [
         line
-        for name in DATASETS
+        for name in [*DATASETS, "cross_corpus"]
         for line in run_warnings(Path("logs") / name, RUN_STARTED)
     ]
     if lines:

@@ -1,3 +1,7 @@
+# Input functions of these rules: workflow/rules/inputs/corpus.smk
+include: "inputs/corpus.smk"
+
+
 rule download_corpus:
     output:
         zip="resources/{dataset}/download.zip",
@@ -72,7 +76,7 @@ checkpoint build_metadata:
 
 rule resample_audio:
     input:
-        clips=audio_shard_files,
+        clips=checked_audio_shard_files,
     output:
         audio="results/{dataset}/audio/{shard}.parquet",
     log:

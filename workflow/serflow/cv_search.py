@@ -63,7 +63,9 @@ class CachedGridSearch(BaseEstimator):
     cv_folds
         Folds of StratifiedKFold without shuffling (GridSearchCV's ``cv=k`` for classifiers).
     folds
-        Explicit (training rows, validation rows) pairs used instead, when given.
+        Explicit (training rows, validation rows) pairs used instead, when given; an empty
+        list, for a one-point grid, fits that point on all rows without cross-validation
+        (``cv_results_`` then has no split scores, a NaN mean and rank 1).
     seed
         Seed of every estimator that has randomness.
     n_jobs
@@ -130,6 +132,8 @@ class CachedGridSearch(BaseEstimator):
         y = np.asarray(labels)
         if self.folds is None:
             folds = list(StratifiedKFold(n_splits=self.cv_folds).split(x, y))
+        elif not self.folds and len(self.points) > 1:
+            raise ValueError("a grid of several points needs cross-validation folds to choose")
         else:
             folds = [(np.asarray(train), np.asarray(test)) for train, test in self.folds]
         cache_file = self._cache_file(x, y, folds)
@@ -171,7 +175,7 @@ class CachedGridSearch(BaseEstimator):
         table = np.array(
             [[records[f"{key}|{fold}"] for fold in range(len(folds))] for key in keys],
             dtype=np.float64,
-        )
+        ).reshape(len(keys), len(folds), 3)
         self.n_splits_ = len(folds)
         self.cv_results_ = results_table(self.points, table)
         self.best_index_ = int(self.cv_results_["rank_test_score"].argmin())
@@ -344,6 +348,11 @@ def results_table(points: list[dict[str, Any]], records: np.ndarray) -> dict[str
     Means, standard deviations and ranks are computed as GridSearchCV computes them (ranks by
     ``method="min"``), so that equal scores give equal ranks and the first wins.
     """
+    if records.shape[1] == 0:  # no cross-validation (a one-point grid): no scores to rank
+        records = np.full((len(points), 1, 3), np.nan)
+        no_folds = True
+    else:
+        no_folds = False
     scores, fit_times, score_times = records[..., 0], records[..., 1], records[..., 2]
     table: dict[str, Any] = {
         "mean_fit_time": fit_times.mean(axis=1),
@@ -358,12 +367,16 @@ def results_table(points: list[dict[str, Any]], records: np.ndarray) -> dict[str
                 column[index] = point[key]
         table[f"param_{key}"] = column
     table["params"] = [dict(point) for point in points]
-    for fold in range(scores.shape[1]):
+    for fold in range(0 if no_folds else scores.shape[1]):
         table[f"split{fold}_test_score"] = scores[:, fold]
     means = np.average(scores, axis=1)
     table["mean_test_score"] = means
     table["std_test_score"] = np.sqrt(np.average((scores - means[:, None]) ** 2, axis=1))
-    table["rank_test_score"] = rankdata(-means, method="min").astype(np.int32)
+    table["rank_test_score"] = (
+        np.ones(len(points), dtype=np.int32)
+        if no_folds
+        else rankdata(-means, method="min").astype(np.int32)
+    )
     return table
 
 
