@@ -55,7 +55,11 @@ def test_results_matrix_is_made_from_every_job(demo_run):
             )
             assert scores["uar"] == pytest.approx(recall)
             best = json.loads((job / "best_params.json").read_text())
-            assert 0 <= best["cv_uar"] <= 1 and best["best_params"]
+            if classifier == "rf":  # SMALL_GRIDS' one rf point is fitted without inner CV
+                assert best["cv_uar"] is None and best["selection"].startswith("none")
+            else:
+                assert 0 <= best["cv_uar"] <= 1
+            assert best["best_params"]
             cv_results = pd.read_csv(job / "cv_results.csv")
             assert "mean_test_score" in cv_results and len(cv_results) >= 1
             confusion = pd.read_csv(job / "confusion_matrix.csv", index_col=0)

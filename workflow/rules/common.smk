@@ -28,7 +28,7 @@ if Path(SERFLOW_LIBRARY, "serflow", "__init__.py").is_file():
         PYTHONPATH=os.pathsep.join([SERFLOW_LIBRARY, *filter(None, inherited)])
     )
 
-from serflow import config_check, dataset_config
+from serflow import config_check, dataset_config, speaker_groups
 from serflow import feature_sets as registry
 from serflow.fingerprint import files_digest, listing_digest
 from serflow.fold_ids import (
@@ -241,7 +241,7 @@ def print_run_warnings():
     """Repeat in the terminal the warnings that this run's jobs wrote to their logs."""
     lines = [
         line
-        for name in DATASETS
+        for name in [*DATASETS, "cross_corpus"]
         for line in run_warnings(Path("logs") / name, RUN_STARTED)
     ]
     if lines:

@@ -75,7 +75,7 @@ checkpoint build_metadata:
 
 rule resample_audio:
     input:
-        clips=audio_shard_files,
+        clips=checked_audio_shard_files,
     output:
         audio="results/{dataset}/audio/{shard}.parquet",
     log:

@@ -59,22 +59,15 @@ scores = {
     **fallback,
 }
 log.info(
-    "%s/%s fold %s: best %s, CV UAR %.4f, test UAR %.4f",
+    "%s/%s fold %s: best %s, CV UAR %s, test UAR %.4f",
     feature_set,
     classifier,
     fold["fold"],
     outcome.tuning.best_params,
-    outcome.tuning.best_cv_uar,
+    f"{outcome.tuning.best_cv_uar:.4f}" if outcome.tuning.selected else "none (one grid point)",
     scores["uar"],
 )
-write_json(
-    {
-        "best_params": outcome.tuning.best_params,
-        "cv_uar": outcome.tuning.best_cv_uar,
-        **fallback,
-    },
-    snakemake.output.best_params,
-)
+write_json({**outcome.tuning.selection_record(), **fallback}, snakemake.output.best_params)
 cv_results = outcome.tuning.cv_results()
 if outcome.svm_memory:
     # which model these rows are: the kernel SVM's subsample, or the linear SVM fitted instead

@@ -41,14 +41,35 @@ class TuningResult:
         return plain_params(self.search.best_params_)
 
     @property
+    def selected(self) -> bool:
+        """Whether cross-validation chose the point (not so for a one-point grid)."""
+        return self.search.n_splits_ > 0
+
+    @property
     def best_cv_uar(self) -> float:
         return float(self.search.best_score_)
+
+    def selection_record(self) -> dict[str, Any]:
+        """The best point and its CV UAR for best_params.json and scores.json; for a one-point
+        grid, a CV UAR of None and a line saying that no selection ran."""
+        if self.selected:
+            return {"best_params": self.best_params, "cv_uar": self.best_cv_uar}
+        return {"best_params": self.best_params, "cv_uar": None, "selection": NO_SELECTION}
 
     def cv_results(self) -> pd.DataFrame:
         """``cv_results_`` as a table, parameters as plain columns, sorted by candidate."""
         table = pd.DataFrame(self.search.cv_results_)
         table["params"] = table["params"].map(lambda p: str(plain_params(p)))
         return table
+
+
+#: What best_params.json says when a one-point grid was fitted without model selection.
+NO_SELECTION = "none: the grid has one point, fitted on every training clip without inner CV"
+
+
+def needs_selection(points: list[dict[str, Any]]) -> bool:
+    """Whether a grid needs model selection by inner cross-validation (more than one point)."""
+    return len(points) > 1
 
 
 def tune(
@@ -74,8 +95,11 @@ def tune(
     (:mod:`serflow.cv_search`): SVM kernels come from one Gram matrix (:mod:`serflow.svm_search`),
     a forest's largest ``n_estimators`` also scores the smaller ones, fits run longest first on
     ``n_jobs`` workers of one BLAS thread each, and with ``cache_dir`` a rerun after a grid
-    change fits only the new points.
+    change fits only the new points. A one-point grid is fitted directly, without CV: the one
+    point would win whatever the folds, so the model is the one a search would refit.
     """
+    if not needs_selection(points):
+        folds = []
     options = dict(cv_folds=cv_folds, folds=folds, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir)
     kind = spec(classifier).search
     if kind == "kernel_svm" and supports(points):

@@ -247,6 +247,10 @@ def load(
     check_config(config, main)
     for name, settings in (config.get("datasets") or {}).items():
         check_config(settings or {}, dataset_schema, prefix=f"datasets.{name}.")
+        try:
+            dataset_config.fill_source(name, settings, dataset_schema)
+        except dataset_config.DatasetConfigError as error:
+            raise ConfigError(str(error)) from None
     fill_defaults(config, main)
     encoders = config["ssl"]["encoders"]
     for name in encoders:

@@ -71,3 +71,12 @@ def holdout_fold(split: dict) -> dict:
     """The single fold of a hold-out split file."""
     (fold,) = [fold for fold in split["folds"] if fold["fold"] == HOLDOUT_FOLD_ID]
     return fold
+
+
+def missing_cell(cell: dict, reason: str) -> tuple[dict, pd.DataFrame]:
+    """The scores of a cell that could not be computed (UAR None, with the ``missing`` reason)
+    and its empty predictions table, so that the matrix still runs and shows why."""
+    predictions = pd.DataFrame(
+        {name: pd.Series(dtype=str) for name in ["utterance", "speaker", "emotion", "predicted"]}
+    )
+    return {**cell, "uar": None, "n_test": 0, "missing": reason}, predictions

@@ -54,7 +54,9 @@ class CachedGridSearch(BaseEstimator):
     cv_folds
         Folds of StratifiedKFold without shuffling (GridSearchCV's ``cv=k`` for classifiers).
     folds
-        Explicit (training rows, validation rows) pairs used instead, when given.
+        Explicit (training rows, validation rows) pairs used instead, when given; an empty
+        list, for a one-point grid, fits that point on all rows without cross-validation
+        (``cv_results_`` then has no split scores, a NaN mean and rank 1).
     seed
         Seed of every estimator that has randomness.
     n_jobs
@@ -119,7 +121,7 @@ class CachedGridSearch(BaseEstimator):
         self.check_points()
         x = self._as_input(features)
         y = np.asarray(labels)
-        folds = plan_folds(x, y, self.cv_folds, self.folds)
+        folds = plan_folds(x, y, self.cv_folds, self.folds, len(self.points))
         cache = ScoreCache(self.cache_dir, self.identity())
         cache_file = cache.path(x, y, folds)
         records = cache.read(cache_file)
@@ -140,7 +142,7 @@ class CachedGridSearch(BaseEstimator):
         table = np.array(
             [[records[f"{key}|{fold}"] for fold in range(len(folds))] for key in keys],
             dtype=np.float64,
-        )
+        ).reshape(len(keys), len(folds), 3)
         self.n_splits_ = len(folds)
         self.cv_results_ = results_table(self.points, table)
         self.best_index_ = best_candidate(self.cv_results_)

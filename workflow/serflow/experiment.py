@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from serflow.classifiers import TuningResult, tune, uses_precomputed_kernels
+from serflow.classifiers import TuningResult, needs_selection, tune, uses_precomputed_kernels
 from serflow.grids import expand_grid
 from serflow.kernel_memory import (
     MemoryBudget,
@@ -108,8 +108,13 @@ def train_and_test(
     x_test, _, test_ids = labelled_rows(features, metadata, fold["test_speakers"])
 
     speakers, labels = train_ids["speaker"].to_numpy(), y_train
+    selecting = needs_selection(points)
+    if not selecting:
+        log.info("%s: one grid point, fitted on every training clip without inner CV", classifier)
 
     def folds_of(rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        if not selecting:
+            return []
         return inner_folds(labels[rows], speakers[rows], inner_cv, cv_folds)
 
     over_budget = None
@@ -132,10 +137,15 @@ def train_and_test(
     searched = fitted_classifier(classifier, over_budget)
     if searched != classifier:
         points = linear_points(points)
-    folds = inner_folds(y_train, train_ids["speaker"].to_numpy(), inner_cv, cv_folds)
+    folds = (
+        inner_folds(y_train, train_ids["speaker"].to_numpy(), inner_cv, cv_folds)
+        if needs_selection(points)
+        else []
+    )
     check_rows(train_ids, test_ids)
     check_selection_rows(folds, len(train_ids))
-    # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's)
+    # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's); a
+    # one-point grid is fitted without folds
     tuning = tune(
         searched,
         points,

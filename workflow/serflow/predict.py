@@ -28,12 +28,11 @@ from tqdm import tqdm
 from serflow.audio import load_audio
 from serflow.bundle import Bundle, BundleError, file_sha256
 from serflow.feature_sets import OPENSMILE, of_kind
+from serflow.formats.entries import AUDIO_SUFFIXES
 from serflow.normalise import normalise_per_speaker
 
 log = logging.getLogger(__name__)
 
-#: File name endings taken as audio when a folder is given (any that libsndfile decodes).
-AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au"}
 #: BYOL-S' front end needs clips longer than this (see serflow.byols.embed.embed_clips).
 MIN_BYOLS_SAMPLES = 512
 #: Utterances a speaker needs for per-speaker normalisation, unless the bundle says otherwise.

@@ -1,8 +1,14 @@
 """A CSV manifest: columns ``file``, ``speaker``, ``emotion`` (and optionally ``gender``), one row
-per audio file, paths relative to the CSV's folder (or absolute)."""
+per audio file, paths relative to the CSV's folder (or absolute).
+
+An utterance id is the file's path, without its ending, relative to the folder that holds the
+CSV and every listed file: ``o1/a.wav`` and ``o2/a.wav`` are two utterances, whatever the CSV's
+place. A file listed on two lines is an error naming both lines.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +34,32 @@ def entries(manifest: Path, settings: dict[str, Any]) -> list[Entry]:
             f"columns {', '.join(REQUIRED)} and optionally gender (it has {list(table.columns)})"
         )
     root = manifest.parent
-    found = []
-    for line, row in enumerate(table.itertuples(index=False), start=2):
-        path = (root / row.file).resolve() if not Path(row.file).is_absolute() else Path(row.file)
+    paths = [
+        (root / row.file).resolve() if not Path(row.file).is_absolute() else Path(row.file)
+        for row in table.itertuples(index=False)
+    ]
+    # the folder above the CSV and every listed file: ids relative to it are distinct
+    id_root = root
+    if not all(path.is_relative_to(root) for path in paths):
+        id_root = Path(os.path.commonpath([root.resolve(), *paths]))
+    found, lines = [], {}
+    for line, (row, path) in enumerate(
+        zip(table.itertuples(index=False), paths, strict=True), start=2
+    ):
         where = f"line {line} of {manifest}"
         if not row.file or not row.speaker:
             found.append(Entry(path, problem=f"{where}: empty file or speaker"))
             continue
+        if path in lines:
+            found.append(
+                Entry(
+                    path,
+                    problem=f"{where}: {row.file} is also listed on line {lines[path]}; keep one "
+                    "of the two lines",
+                )
+            )
+            continue
+        lines[path] = line
         if not path.is_file():
             found.append(
                 Entry(
@@ -45,7 +70,7 @@ def entries(manifest: Path, settings: dict[str, Any]) -> list[Entry]:
             )
             continue
         fields = {
-            "utterance": relative_id(path, root) if path.is_relative_to(root) else path.stem,
+            "utterance": relative_id(path, id_root),
             "speaker": str(row.speaker),
             "gender": (getattr(row, "gender", "") or "unknown").lower(),
         }

@@ -9,8 +9,8 @@ from typing import Any
 
 from serflow.emotions import canonical_name
 
-#: File endings read as audio (anything libsndfile decodes; wav in every corpus here).
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
+#: File endings read as audio: the containers libsndfile decodes (corpora and `serflow predict`).
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au")
 
 
 class FormatError(ValueError):
@@ -24,13 +24,15 @@ class Entry:
     ``fields`` holds utterance, speaker, gender, label (the corpus's own), emotion (canonical)
     and the format's other fields; ``problem`` says why the file cannot be used (a bad name, an
     unknown label), ``ignored`` why a good file is not part of the speech corpus (e.g. a RAVDESS
-    song); at most one of the two is set.
+    song); at most one of the two is set. ``warn`` marks an ignored file that the user may have
+    meant to be read (audio in a folder the format does not look into): a warning, not a note.
     """
 
     path: Path
     fields: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
     ignored: str | None = None
+    warn: bool = False
 
     @property
     def utterance(self) -> str:
@@ -45,11 +47,38 @@ def audio_files(folder: Path, *, recursive: bool = True) -> list[Path]:
     return sorted(
         path
         for path in pattern
-        if path.suffix.lower() in AUDIO_SUFFIXES
-        and path.is_file()
-        and not path.name.startswith("._")
-        and "__MACOSX" not in path.parts
+        if path.suffix.lower() in AUDIO_SUFFIXES and path.is_file() and not is_macos_metadata(path)
     )
+
+
+def is_macos_metadata(path: Path) -> bool:
+    """Whether ``path`` is macOS Finder metadata (an AppleDouble ``._*`` or under ``__MACOSX``)."""
+    return path.name.startswith("._") or "__MACOSX" in path.parts
+
+
+def unread_files(folder: Path, read: set[Path], reads_also: tuple[str, ...] = ()) -> list[Entry]:
+    """A note for every file below ``folder`` that no entry reads and that is not audio, so
+    that nothing in a corpus folder is left out without its name in the log. ``reads_also``
+    names files the format reads besides the audio (CREMA-D's VideoDemographics.csv)."""
+    notes = []
+    for path in sorted(folder.rglob("*")):
+        if path in read or path.name in reads_also or is_macos_metadata(path):
+            continue
+        if path.is_file() and path.suffix.lower() not in AUDIO_SUFFIXES:
+            ending = path.suffix or "no ending"
+            notes.append(
+                Entry(
+                    path,
+                    ignored=f"{relative_name(path, folder)}: not an audio file ({ending}); "
+                    f"serflow reads {', '.join(AUDIO_SUFFIXES)}",
+                )
+            )
+    return notes
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """``path`` below ``root`` as a relative path with forward slashes."""
+    return os.path.relpath(path, root).replace(os.sep, "/")
 
 
 def labelled(
