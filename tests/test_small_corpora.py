@@ -123,6 +123,8 @@ def config(**changes) -> dict:
         "grids": {"lr": {"C": [0.1, 1.0]}},
         "evaluation": {"scheme": "holdout", "inner_cv": "kfold", "repeats": 5},
         "cross_corpus": {"emotions": [], "diagonal": True, "strict": False},
+        "feature_sets": ["egemaps"],
+        "ssl": {"encoders": {}},
     }
     for key, value in changes.items():
         settings[key] = {**settings[key], **value} if isinstance(value, dict) else value
@@ -150,6 +152,25 @@ def test_tess_under_loso_with_grouped_inner_cv_gets_fixes_that_can_work():
         )
         == []
     )
+
+
+def test_ssl_layer_auto_needs_cv_folds_training_speakers_whatever_the_grid():
+    _, metadata = corpus(3)
+    settings = config(
+        evaluation={"scheme": "loso"},
+        grids={"lr": {"C": [1.0]}},
+        feature_sets=["egemaps", "tiny"],
+        ssl={"encoders": {"tiny": {"layer": "auto"}}},
+    )
+    with pytest.raises(SpeakerGroupError) as error:
+        check_dataset("tess", metadata, settings)
+    message = str(error.value)
+    assert "datasets.tess: ssl.encoders.tiny.layer auto" in message
+    assert "trains on 2 speaker(s)" in message and "lower cv_folds to 2" in message
+    assert "ssl.encoders.<name>.layer: a layer number" in message
+    fixed = {**settings, "ssl": {"encoders": {"tiny": {"layer": 3}}}}
+    assert check_dataset("tess", metadata, fixed) == []
+    assert check_dataset("tess", metadata, {**settings, "cv_folds": 2}) == []
 
 
 def test_an_outer_split_that_cannot_be_made_names_the_dataset():

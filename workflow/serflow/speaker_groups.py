@@ -1,7 +1,8 @@
 """Whether every step that groups clips by speaker has the speakers it needs.
 
 The outer folds (hold-out, repeated hold-out, LOSO), a speaker-grouped inner CV
-(``evaluation.inner_cv: group``) and the cross-corpus grid search all need a number of speakers
+(``evaluation.inner_cv: group``), the layer choice of SSL encoders (``layer: auto``) and the
+cross-corpus grid search all need a number of speakers
 that only the metadata tells. :func:`check_dataset` checks them right after a dataset's
 build_metadata checkpoint, before any audio is decoded, and says what to do; the cross-corpus
 job asks :func:`cross_corpus_cell_problem` the same question for its cell. A one-point grid needs
@@ -74,6 +75,34 @@ def inner_cv_problem(name: str, scheme: str, fold: dict, n_speakers: int, cv_fol
     )
 
 
+def ssl_layer_problems(name: str, scheme: str, split: dict, config: dict) -> list[str]:
+    """Why ``layer: auto`` of an SSL feature set cannot choose its layer on some outer fold:
+    the choice is a speaker-grouped inner CV of cv_folds folds over the fold's training
+    speakers (serflow.ssl.layers), whatever the classifiers' grids."""
+    cv_folds = config["cv_folds"]
+    encoders = config["ssl"]["encoders"]
+    auto = [
+        feature_set
+        for feature_set in config["feature_sets"]
+        if feature_set in encoders and (encoders[feature_set] or {}).get("layer") == "auto"
+    ]
+    fewest = min(split["folds"], key=lambda fold: len(fold["train_speakers"]))
+    n_train = len(fewest["train_speakers"])
+    if not auto or n_train >= cv_folds:
+        return []
+    fixes = [f"lower cv_folds to {n_train}"] if n_train >= MIN_GROUPS else []
+    fixes.append(
+        "fix the layer (ssl.encoders.<name>.layer: a layer number, e.g. one the UAR-per-layer "
+        "curve of another corpus favours)"
+    )
+    return [
+        f"datasets.{name}: ssl.encoders.{feature_set}.layer auto chooses the layer by a "
+        f"speaker-grouped inner CV of cv_folds ({cv_folds}) folds, but {scheme} fold "
+        f"{fewest['fold']} trains on {n_train} speaker(s): " + "; or ".join(fixes)
+        for feature_set in auto
+    ]
+
+
 def cross_corpus_cell_problem(
     train: str, n_train: int, *, diagonal: bool, selecting: bool
 ) -> str | None:
@@ -114,6 +143,8 @@ def check_dataset(name: str, metadata: pd.DataFrame | str | Path, config: dict) 
             if len(fold["train_speakers"]) < config["cv_folds"]:
                 errors.append(inner_cv_problem(name, scheme, fold, n_speakers, config["cv_folds"]))
                 break
+    if split:
+        errors += ssl_layer_problems(name, scheme, split, config)
     cross_corpus = config["cross_corpus"]
     if cross_corpus["emotions"]:
         emotions = cross_corpus["emotions"]
