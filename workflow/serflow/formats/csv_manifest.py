@@ -1,5 +1,6 @@
 """A CSV manifest: columns ``file``, ``speaker``, ``emotion`` (and optionally ``gender``), one row
-per audio file, paths relative to the CSV's folder (or absolute)."""
+per audio file, paths relative to the CSV's folder (or absolute); with the dataset's ``targets``
+also a column per dimension (e.g. ``arousal``) of numbers in the target's range."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from typing import Any
 
 import pandas as pd
 
-from serflow.formats.entries import Entry, FormatError, free_text_emotion, relative_id
+from serflow.formats.entries import (
+    Entry,
+    FormatError,
+    free_text_emotion,
+    relative_id,
+    target_column,
+    with_targets,
+)
 
 REQUIRED = ("file", "speaker", "emotion")
 
@@ -21,15 +29,24 @@ def entries(manifest: Path, settings: dict[str, Any]) -> list[Entry]:
             f"{', '.join(REQUIRED)}[, gender])"
         )
     table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
-    missing = [column for column in REQUIRED if column not in table.columns]
+    targets = settings.get("targets") or {}
+    wanted = [*REQUIRED, *(target_column(name, target) for name, target in targets.items())]
+    missing = [column for column in wanted if column not in table.columns]
     if missing:
         raise FormatError(
             f"{manifest} lacks the column(s) {', '.join(missing)}; a CSV manifest has the "
-            f"columns {', '.join(REQUIRED)} and optionally gender (it has {list(table.columns)})"
+            f"columns {', '.join(REQUIRED)}, optionally gender, and one per target of the "
+            f"dataset's targets (it has {list(table.columns)})"
         )
-    root = manifest.parent
+    # resolved like each file's path, so that ids are paths below it also for a manifest given
+    # by a relative path (a generated demo's)
+    root = manifest.parent.resolve()
     found = []
-    for line, row in enumerate(table.itertuples(index=False), start=2):
+    columns = {name: target_column(name, target) for name, target in targets.items()}
+    values = table[list(columns.values())].to_dict("records")
+    for line, (row, raw) in enumerate(
+        zip(table.itertuples(index=False), values, strict=True), start=2
+    ):
         path = (root / row.file).resolve() if not Path(row.file).is_absolute() else Path(row.file)
         where = f"line {line} of {manifest}"
         if not row.file or not row.speaker:
@@ -49,5 +66,7 @@ def entries(manifest: Path, settings: dict[str, Any]) -> list[Entry]:
             "speaker": str(row.speaker),
             "gender": (getattr(row, "gender", "") or "unknown").lower(),
         }
-        found.append(free_text_emotion(path, fields, row.emotion, where))
+        entry = free_text_emotion(path, fields, row.emotion, where)
+        raw_targets = {name: raw[column] for name, column in columns.items()}
+        found.append(with_targets(entry, raw_targets, targets, where))
     return found
