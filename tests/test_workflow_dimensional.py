@@ -70,12 +70,13 @@ def test_the_loso_ccc_matrix_has_one_cell_per_regressor_with_an_interval(run):
 
 def test_each_fold_tests_its_own_speaker_and_writes_every_dimension(run):
     folder = run / "results/dim/regression/egemaps/svr/loso"
-    predictions = [pd.read_parquet(p) for p in sorted(folder.glob("*/predictions.parquet"))]
+    files = sorted(folder.glob("*/predictions.parquet"))
+    predictions = [pd.read_parquet(p) for p in files]
     assert len(predictions) == 4
     for table in predictions:
         assert table["speaker"].nunique() == 1
         assert set(table["dimension"]) == set(DIMENSIONS)
-    cv = pd.read_csv(folder / predictions[0]["speaker"].iloc[0] / "cv_results.csv")
+    cv = pd.read_csv(files[0].with_name("cv_results.csv"))
     assert set(cv["dimension"]) == set(DIMENSIONS)
 
 
