@@ -92,6 +92,8 @@ localrules:
     split_speakers_folds,
     results_matrix,
     results_matrix_folds,
+    dimensional_results_matrix,
+    dimensional_scores,
     datasets_summary,
     cross_corpus_matrix,
 
@@ -99,8 +101,11 @@ localrules:
 def final_outputs():
     """The results matrix (CSV, Markdown, heatmap) of every dataset with the tables and plots
     of its evaluation.scheme (see evaluation_targets); with several datasets their summary,
-    and with cross_corpus.emotions the cross-corpus matrices."""
-    files = evaluation_targets()
+    and with cross_corpus.emotions the cross-corpus matrices. Task dimensional adds its
+    matrices per dimension (dimensional_targets, inputs/regression.smk)."""
+    if "categorical" not in SETTINGS.tasks:
+        return dimensional_targets()
+    files = evaluation_targets() + dimensional_targets()
     if len(DATASETS) > 1:
         files += [
             f"results/summary/results_matrix.{ext}" for ext in ["csv", "md", "png"]

@@ -57,8 +57,10 @@ class ClassifierSpec:
     ``estimator`` is ``module:Class`` of a scikit-learn-style estimator; ``search`` names how
     :func:`serflow.classifiers.tune` searches its grid (``estimator``: each point fitted as
     GridSearchCV would; ``forest``: one fit of the largest forest scores the smaller ones;
-    ``kernel_svm``: kernels from one Gram matrix). ``seeded`` says whether it takes a
-    ``random_state``.
+    ``kernel_svm``: kernels from one Gram matrix; ``kernel_svr``: the same for SVR).
+    ``seeded`` says whether it takes a ``random_state``. ``task`` is what it predicts:
+    ``categorical`` (emotion classes, scored by UAR) or ``dimensional`` (one continuous
+    dimension such as arousal, scored by CCC).
     """
 
     id: str
@@ -67,6 +69,7 @@ class ClassifierSpec:
     search: str = "estimator"
     seeded: bool = True
     rejection: Rejection = field(default=_accept, compare=False)
+    task: str = "categorical"
 
     def make(self, seed: int) -> Any:
         """A new estimator with default settings, seeded where it has randomness."""
@@ -93,11 +96,34 @@ REGISTRY: dict[str, ClassifierSpec] = {
             search="forest",
             rejection=_rf_rejection,
         ),
+        # dimensional: regressors of one continuous dimension each (serflow/regression.py)
+        ClassifierSpec(
+            "ridge", "Ridge Regression", "sklearn.linear_model:Ridge", task="dimensional"
+        ),
+        ClassifierSpec(
+            "svr",
+            "Support Vector Regression",
+            "sklearn.svm:SVR",
+            search="kernel_svr",
+            seeded=False,
+            task="dimensional",
+        ),
+        ClassifierSpec(
+            "rf_regressor",
+            "Random Forest Regression",
+            "sklearn.ensemble:RandomForestRegressor",
+            search="forest",
+            rejection=_rf_rejection,
+            task="dimensional",
+        ),
     ]
 }
 
 #: The id of what an SVM beyond ``svm_memory.budget_mb`` fits with ``svm_memory.fallback: linear``.
 LINEAR_FALLBACK = "linear_svm"
+
+#: What an SVR beyond ``svm_memory.budget_mb`` fits with ``svm_memory.fallback: linear``.
+LINEAR_SVR_FALLBACK = "linear_svr"
 
 #: Estimators that serflow fits in a benchmark classifier's place but a config cannot name:
 #: ``linear_svm`` is what an SVM beyond ``svm_memory.budget_mb`` fits with
@@ -105,6 +131,12 @@ LINEAR_FALLBACK = "linear_svm"
 SUBSTITUTES: dict[str, ClassifierSpec] = {
     LINEAR_FALLBACK: ClassifierSpec(
         LINEAR_FALLBACK, "Linear Support Vector Machine", "sklearn.svm:LinearSVC"
+    ),
+    LINEAR_SVR_FALLBACK: ClassifierSpec(
+        LINEAR_SVR_FALLBACK,
+        "Linear Support Vector Regression",
+        "sklearn.svm:LinearSVR",
+        task="dimensional",
     ),
 }
 
@@ -120,10 +152,20 @@ def spec(classifier: str) -> ClassifierSpec:
     return found
 
 
-def unknown_classifiers(classifiers: list[str]) -> list[str]:
-    """One line per configured classifier id that no entry has, naming the known ones."""
+def of_task(task: str) -> list[str]:
+    """The ids of the entries that predict ``task`` (categorical or dimensional), in order."""
+    return [name for name, entry in REGISTRY.items() if entry.task == task]
+
+
+def unknown_classifiers(classifiers: list[str], task: str = "categorical") -> list[str]:
+    """One line per configured id that no entry of ``task`` has, naming the known ones
+    (``classifiers:`` lists the categorical ones, ``regressors:`` the dimensional ones)."""
+    key, what = (
+        ("classifiers", "classifier") if task == "categorical" else ("regressors", "regressor")
+    )
+    known = of_task(task)
     return [
-        f"classifiers: {name!r} is not a classifier; use one of {', '.join(REGISTRY)}"
+        f"{key}: {name!r} is not a {what}; use one of {', '.join(known)}"
         for name in classifiers
-        if name not in REGISTRY
+        if name not in known
     ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ __all__ = [
     "plain_params",
     "results_table",
 ]
+
+#: A validation score, higher is better: (true targets, predictions) -> float.
+Score = Callable[[np.ndarray, np.ndarray], float]
 
 
 class CachedGridSearch(BaseEstimator):
@@ -63,6 +67,10 @@ class CachedGridSearch(BaseEstimator):
         Parallel workers.
     cache_dir
         Folder of the score cache; ``None`` computes everything.
+    score
+        The validation score the search maximises: UAR (:func:`serflow.metrics.uar`) for
+        classifiers, CCC (:func:`serflow.metrics.ccc`) for the regressors of dimensions.
+        A module-level function, so that worker processes can receive it.
     """
 
     #: "processes" (loky, for fits that hold the GIL) or "threads" (fits that release it).
@@ -77,6 +85,7 @@ class CachedGridSearch(BaseEstimator):
         seed: int = 0,
         n_jobs: int = 1,
         cache_dir: str | Path | None = None,
+        score: Score = uar,
     ) -> None:
         self.points = points
         self.cv_folds = cv_folds
@@ -84,6 +93,7 @@ class CachedGridSearch(BaseEstimator):
         self.seed = seed
         self.n_jobs = n_jobs
         self.cache_dir = cache_dir
+        self.score = score
 
     # -- what subclasses define -------------------------------------------------------------
 
@@ -122,7 +132,7 @@ class CachedGridSearch(BaseEstimator):
         x = self._as_input(features)
         y = np.asarray(labels)
         folds = plan_folds(x, y, self.cv_folds, self.folds, len(self.points))
-        cache = ScoreCache(self.cache_dir, self.identity())
+        cache = ScoreCache(self.cache_dir, self.identity() + self._score_identity())
         cache_file = cache.path(x, y, folds)
         records = cache.read(cache_file)
         keys = [point_key(point) for point in self.points]
@@ -152,20 +162,29 @@ class CachedGridSearch(BaseEstimator):
         with threadpool_limits(limits=1):
             self.best_estimator_ = self.refit(self.best_index_, shared, x, y)
         self.refit_time_ = time.perf_counter() - start
-        self.classes_ = self.best_estimator_.classes_
+        if hasattr(self.best_estimator_, "classes_"):  # classifiers; regressors have none
+            self.classes_ = self.best_estimator_.classes_
         return self
+
+    def _score_identity(self) -> str:
+        """The score in the cache key; empty for UAR, so that the classifiers' cache files
+        keep their names."""
+        if self.score is uar:
+            return ""
+        return f" scored by {self.score.__module__}.{self.score.__name__}"
 
     @staticmethod
     def _as_input(features: np.ndarray) -> np.ndarray:
         return np.asarray(features)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        """Labels predicted by the refitted best candidate."""
+        """Labels (or values) predicted by the refitted best candidate."""
         return self.best_estimator_.predict(self._as_input(features))
 
 
 class EstimatorSearch(CachedGridSearch):
-    """Any scikit-learn classifier, each (candidate, fold) fitted as GridSearchCV fits it."""
+    """Any scikit-learn classifier or regressor, each (candidate, fold) fitted as GridSearchCV
+    fits it."""
 
     def __init__(
         self,
@@ -177,9 +196,16 @@ class EstimatorSearch(CachedGridSearch):
         seed: int = 0,
         n_jobs: int = 1,
         cache_dir: str | Path | None = None,
+        score: Score = uar,
     ) -> None:
         super().__init__(
-            points, cv_folds=cv_folds, folds=folds, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir
+            points,
+            cv_folds=cv_folds,
+            folds=folds,
+            seed=seed,
+            n_jobs=n_jobs,
+            cache_dir=cache_dir,
+            score=score,
         )
         self.estimator = estimator
 
@@ -196,7 +222,7 @@ class EstimatorSearch(CachedGridSearch):
             model = clone(self.estimator).set_params(**self.points[index])
             model.fit(x[train], y[train])
             fitted = time.perf_counter()
-            score = uar(y[test], model.predict(x[test]))
+            score = self.score(y[test], model.predict(x[test]))
             out.append((score, fitted - start, time.perf_counter() - fitted))
         return out
 
@@ -209,7 +235,8 @@ class ForestSearch(EstimatorSearch):
 
     A forest draws its trees' seeds one after another from ``random_state``, so the first
     ``n`` trees of a larger forest are the trees a forest of ``n`` would grow, and their vote
-    is that forest's vote. Candidates that differ only in ``n_estimators`` share a fit.
+    (a regression forest's mean) is that forest's. Candidates that differ only in
+    ``n_estimators`` share a fit.
     """
 
     def groups(self, n_features: int) -> list[Group]:
@@ -243,7 +270,7 @@ class ForestSearch(EstimatorSearch):
             count = self._trees(self.points[index])
             forest.estimators_ = trees[:count]
             forest.n_estimators = count
-            score = uar(y[test], forest.predict(x[test]))
+            score = self.score(y[test], forest.predict(x[test]))
             share = fit_seconds * count / len(trees)
             out.append((score, share, time.perf_counter() - start))
         return out

@@ -43,15 +43,19 @@ def corpus_location(wildcards):
 
 
 def format_settings(wildcards):
-    """What the dataset's format reader takes (audformat's table and columns), so that
-    changing them reruns build_metadata."""
+    """What the dataset's format reader takes (audformat's table and columns; with task
+    dimensional the targets), so that changing them reruns build_metadata."""
     settings = dataset(wildcards)
     keys = ["table", "emotion_column", "speaker_column", "gender_column"]
-    return (
+    chosen = (
         {key: settings[key] for key in keys}
         if settings["format"] == "audformat"
         else {}
     )
+    dimensions = SETTINGS.dimensions[wildcards.dataset]
+    if dimensions:  # task dimensional: the target columns too
+        chosen["targets"] = {name: settings["targets"][name] for name in dimensions}
+    return chosen
 
 
 def checksums_file(wildcards):

@@ -3,7 +3,8 @@ per audio file, paths relative to the CSV's folder (or absolute).
 
 An utterance id is the file's path, without its ending, relative to the folder that holds the
 CSV and every listed file: ``o1/a.wav`` and ``o2/a.wav`` are two utterances, whatever the CSV's
-place. A file listed on two lines is an error naming both lines.
+place. A file listed on two lines is an error naming both lines. With the dataset's ``targets``
+the manifest also has a column per dimension (e.g. ``arousal``) of numbers in the target's range.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from typing import Any
 
 import pandas as pd
 
-from serflow.formats.entries import Entry, FormatError, free_text_emotion, relative_id
+from serflow.formats.entries import (
+    Entry,
+    FormatError,
+    free_text_emotion,
+    relative_id,
+    target_column,
+    with_targets,
+)
 
 REQUIRED = ("file", "speaker", "emotion")
 
@@ -27,13 +35,17 @@ def entries(manifest: Path, settings: dict[str, Any]) -> list[Entry]:
             f"{', '.join(REQUIRED)}[, gender])"
         )
     table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
-    missing = [column for column in REQUIRED if column not in table.columns]
+    targets = settings.get("targets") or {}
+    columns = {name: target_column(name, target) for name, target in targets.items()}
+    missing = [column for column in [*REQUIRED, *columns.values()] if column not in table.columns]
     if missing:
         raise FormatError(
             f"{manifest} lacks the column(s) {', '.join(missing)}; a CSV manifest has the "
-            f"columns {', '.join(REQUIRED)} and optionally gender (it has {list(table.columns)})"
+            f"columns {', '.join(REQUIRED)}, optionally gender, and one per target of the "
+            f"dataset's targets (it has {list(table.columns)})"
         )
-    root = manifest.parent
+    # resolved like each file's path, also for a manifest given by a relative path
+    root = manifest.parent.resolve()
     paths = [
         (root / row.file).resolve() if not Path(row.file).is_absolute() else Path(row.file)
         for row in table.itertuples(index=False)
@@ -41,10 +53,11 @@ def entries(manifest: Path, settings: dict[str, Any]) -> list[Entry]:
     # the folder above the CSV and every listed file: ids relative to it are distinct
     id_root = root
     if not all(path.is_relative_to(root) for path in paths):
-        id_root = Path(os.path.commonpath([root.resolve(), *paths]))
+        id_root = Path(os.path.commonpath([root, *paths]))
+    values = table[list(columns.values())].to_dict("records")
     found, lines = [], {}
-    for line, (row, path) in enumerate(
-        zip(table.itertuples(index=False), paths, strict=True), start=2
+    for line, (row, path, raw) in enumerate(
+        zip(table.itertuples(index=False), paths, values, strict=True), start=2
     ):
         where = f"line {line} of {manifest}"
         if not row.file or not row.speaker:
@@ -74,5 +87,7 @@ def entries(manifest: Path, settings: dict[str, Any]) -> list[Entry]:
             "speaker": str(row.speaker),
             "gender": (getattr(row, "gender", "") or "unknown").lower(),
         }
-        found.append(free_text_emotion(path, fields, row.emotion, where))
+        entry = free_text_emotion(path, fields, row.emotion, where)
+        raw_targets = {name: raw[column] for name, column in columns.items()}
+        found.append(with_targets(entry, raw_targets, targets, where))
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,3 +120,42 @@ def relative_id(path: Path, root: Path) -> str:
     """An utterance id from a path below ``root``: the relative path without its ending."""
     relative = os.path.relpath(path, root)
     return str(Path(relative).with_suffix("")).replace(os.sep, "/")
+
+
+def target_column(dimension: str, target: dict[str, Any]) -> str:
+    """The column that holds ``dimension`` (a dataset's ``targets`` entry; its name by
+    default)."""
+    return str(target.get("column") or dimension)
+
+
+def with_targets(
+    entry: Entry, raw: dict[str, Any], targets: dict[str, dict[str, Any]], where: str
+) -> Entry:
+    """``entry`` with a ``target_<dimension>`` field per configured target, or with the problem
+    of the first value that is missing, not a finite number or outside the target's range.
+
+    ``raw`` maps each dimension to the value its column holds for this file; ``where`` says
+    where the row is (the manifest line, the table), for the message.
+    """
+    if entry.problem or not targets:
+        return entry
+    fields = dict(entry.fields)
+    for dimension, target in targets.items():
+        column, value = target_column(dimension, target), raw.get(dimension)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        low, high = target["range"]
+        if not math.isfinite(number) or not low <= number <= high:
+            what = "is not a finite number" if not math.isfinite(number) else "is out of range"
+            return Entry(
+                entry.path,
+                entry.fields,
+                problem=(
+                    f"{entry.path}: column {column!r} ({where}) value {value!r} {what} "
+                    f"[{low}, {high}] for target {dimension}; correct or remove the row"
+                ),
+            )
+        fields[f"target_{dimension}"] = number
+    return Entry(entry.path, fields, ignored=entry.ignored)
