@@ -10,6 +10,7 @@ rule split_speakers:
     params:
         split=split_settings,
         cv_folds=config["cv_folds"],
+        protocol=split_protocol,
     script:
         "../scripts/split_speakers.py"
 
@@ -29,6 +30,7 @@ checkpoint split_speakers_folds:
         "../envs/classify.yaml"
     params:
         settings=fold_split_settings,
+        protocol=split_protocol,
     script:
         "../scripts/split_speakers.py"
 
@@ -61,6 +63,7 @@ rule tune_classifier:
         inner_cv=config["evaluation"]["inner_cv"],
         seed=config["seed"],
         svm_memory=svm_memory,
+        encoder=feature_set_encoder,
         # CV scores already computed for the same data, folds and grid point are reused
         cache_dir=lambda wildcards: f"results/{wildcards.dataset}/cache/cv_scores",
     script:

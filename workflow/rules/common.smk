@@ -213,7 +213,9 @@ def format_settings(wildcards):
     """What the dataset's format reader takes (audformat's table and columns), so that
     changing them reruns build_metadata."""
     settings = dataset(wildcards)
-    keys = ["table", "emotion_column", "speaker_column", "gender_column"]
+    keys = ["table", "emotion_column", "speaker_column", "gender_column", "text_column"]
+    if settings["format"] == "csv":
+        return {"text_column": settings["text_column"]}
     return (
         {key: settings[key] for key in keys}
         if settings["format"] == "audformat"

@@ -8,7 +8,13 @@ from typing import Any
 
 import pandas as pd
 
-from serflow.formats.entries import Entry, FormatError, free_text_emotion, relative_id
+from serflow.formats.entries import (
+    TEXT_COLUMN,
+    Entry,
+    FormatError,
+    free_text_emotion,
+    relative_id,
+)
 
 REQUIRED = ("file", "speaker", "emotion")
 
@@ -26,6 +32,12 @@ def entries(manifest: Path, settings: dict[str, Any]) -> list[Entry]:
         raise FormatError(
             f"{manifest} lacks the column(s) {', '.join(missing)}; a CSV manifest has the "
             f"columns {', '.join(REQUIRED)} and optionally gender (it has {list(table.columns)})"
+        )
+    text_column = settings.get("text_column", "")
+    if text_column and text_column not in table.columns:
+        raise FormatError(
+            f"{manifest} has no column {text_column!r} (the dataset's text_column, the sentence "
+            f"id); name one of {list(table.columns)} or leave text_column empty"
         )
     root = manifest.parent
     found = []
@@ -49,5 +61,7 @@ def entries(manifest: Path, settings: dict[str, Any]) -> list[Entry]:
             "speaker": str(row.speaker),
             "gender": (getattr(row, "gender", "") or "unknown").lower(),
         }
+        if text_column:
+            fields[TEXT_COLUMN] = str(table.at[line - 2, text_column])
         found.append(free_text_emotion(path, fields, row.emotion, where))
     return found
