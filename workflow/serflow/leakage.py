@@ -36,9 +36,9 @@ def check_fold(fold: dict) -> None:
         shared = sorted(set(fold.get(f"train_{name}", [])) & set(fold.get(f"test_{name}", [])))
         if shared:
             raise LeakageError(
-                f"fold {fold.get('fold', '?')}: {name} {', '.join(map(str, shared[:5]))} are "
-                "both training and test ones; the split file was changed or is broken: delete "
-                "it and rerun"
+                f"fold {fold.get('fold', '?')}: {column}(s) {', '.join(map(str, shared[:5]))} "
+                f"are both training and test {name}; the split file was changed or is broken: "
+                "delete it and rerun"
             )
 
 
