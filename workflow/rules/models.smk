@@ -27,6 +27,7 @@ rule export_model:
         extractor=extractor_settings,
         min_utterances=config["export"]["min_utterances"],
         config_sha256=lambda wildcards: config_sha256(wildcards.dataset),
+        encoder=feature_set_encoder,
     script:
         "../scripts/export_model.py"
 

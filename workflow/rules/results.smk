@@ -16,7 +16,10 @@ rule results_matrix:
             feature_set=FEATURE_SETS,
             classifier=CLASSIFIERS,
         ),
+        metadata="results/{dataset}/metadata.parquet",
+        split="results/{dataset}/split.json",
     output:
+        **protocol_files("holdout"),
         csv=report(
             "results/{dataset}/results_matrix.csv",
             caption="../report/results_matrix.rst",
@@ -56,6 +59,7 @@ rule results_matrix:
         "../envs/classify.yaml"
     params:
         **results_params(),
+        **protocol_params(),
     script:
         "../scripts/results_matrix.py"
 
@@ -64,7 +68,10 @@ rule results_matrix_folds:
     input:
         scores=fold_job_files("scores.json"),
         predictions=fold_job_files("predictions.parquet"),
+        metadata="results/{dataset}/metadata.parquet",
+        split=scheme_split,
     output:
+        **protocol_files("{scheme}"),
         csv=report(
             "results/{dataset}/results_matrix.{scheme}.csv",
             caption="../report/results_matrix_folds.rst",
@@ -124,6 +131,7 @@ rule results_matrix_folds:
         "../envs/classify.yaml"
     params:
         **results_params(),
+        **protocol_params(),
     script:
         "../scripts/results_matrix_folds.py"
 
@@ -153,3 +161,30 @@ rule datasets_summary:
         scheme=EVALUATION["scheme"],
     script:
         "../scripts/datasets_summary.py"
+
+
+# How much speaker identity each feature set carries, before and after per-speaker
+# normalisation (a probe split by utterance; see docs/evaluation.md).
+rule speaker_probe:
+    input:
+        metadata="results/{dataset}/metadata.parquet",
+        raw=probe_tables(""),
+        normalised=probe_tables(".normalised"),
+    output:
+        probe=report(
+            "results/{dataset}/evaluation/speaker_probe.csv",
+            caption="../report/speaker_probe.rst",
+            category="Speaker probe",
+        ),
+    log:
+        "logs/{dataset}/speaker_probe.log",
+    conda:
+        "../envs/classify.yaml"
+    threads: 1
+    resources:
+        mem_mb=feature_table_mem_mb,
+    params:
+        feature_sets=PROBE_FEATURE_SETS,
+        seed=config["seed"],
+    script:
+        "../scripts/speaker_probe.py"

@@ -8,8 +8,10 @@ import numpy as np
 
 from serflow.bundle import file_sha256, refit_best, save_bundle, training_statistics
 from serflow.experiment import class_order, encode, labelled_rows
+from serflow.fold_rows import part_rows
 from serflow.kernel_memory import MemoryBudget, fitted_classifier, record_fields, subsample_rows
 from serflow.logs import log_to_file
+from serflow.protocol_card import job_card
 from serflow.tables import read_parquet
 
 log = log_to_file(snakemake.log[0])
@@ -19,13 +21,14 @@ with open(snakemake.input.split) as stream:
 with open(snakemake.input.best_params) as stream:
     tuned = json.load(stream)
 best_params = tuned["best_params"]
-metadata = read_parquet(
-    snakemake.input.metadata, columns=["utterance", "speaker", "label", "emotion"]
-)
+metadata = read_parquet(snakemake.input.metadata)
+metadata = metadata[
+    [c for c in ["utterance", "speaker", "label", "emotion", "text"] if c in metadata]
+]
 speakers = fold["train_speakers"]
 # the rows tune_classifier trained on, in its order
 x_train, train_emotions, train_ids = labelled_rows(
-    read_parquet(snakemake.input.features), metadata, speakers
+    read_parquet(snakemake.input.features), metadata, fold, "train"
 )
 # classes numbered as tune_classifier numbers them, so that the refit is the same fit
 order = class_order(metadata)
@@ -101,6 +104,16 @@ manifest = save_bundle(
         "test_speakers": [str(speaker) for speaker in fold["test_speakers"]],
         "n_training_utterances": len(train_ids),
         "config_sha256": snakemake.params.config_sha256,
+        "protocol": job_card(
+            scheme="holdout",
+            fold=fold,
+            training=train_ids,
+            test=part_rows(metadata, fold, "test"),
+            classes=order,
+            metadata_path=snakemake.input.metadata,
+            split_path=snakemake.input.split,
+            encoder=snakemake.params.encoder,
+        ),
         **record_fields(over_budget),
     },
     labels=order,

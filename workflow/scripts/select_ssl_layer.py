@@ -11,7 +11,7 @@ log = log_to_file(snakemake.log[0])
 feature_set = snakemake.wildcards.feature_set
 with open(snakemake.input.split) as stream:
     fold = {f["fold"]: f for f in json.load(stream)["folds"]}[snakemake.wildcards.fold]
-metadata = read_parquet(snakemake.input.metadata, columns=["utterance", "speaker", "emotion"])
+metadata = read_parquet(snakemake.input.metadata)
 utterances, embeddings = read_layers(snakemake.input.layers)
 n_layers = embeddings.mean.shape[1]
 fixed = snakemake.params.layer

@@ -14,7 +14,6 @@ operations the search's refit uses, so that it predicts exactly what the benchma
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
@@ -32,6 +31,7 @@ from threadpoolctl import threadpool_limits
 
 import serflow
 from serflow.classifiers import make_estimator, uses_precomputed_kernels
+from serflow.fingerprint import file_sha256
 from serflow.grids import expand_grid
 from serflow.kernel_memory import (
     KernelMemoryError,
@@ -102,15 +102,6 @@ def training_statistics(raw_features: np.ndarray) -> tuple[np.ndarray, np.ndarra
     mean, std = values.mean(axis=0), values.std(axis=0)
     std[std == 0.0] = 1.0
     return mean, std
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def canonical_skops(data: bytes) -> bytes:

@@ -181,6 +181,13 @@ class CachedGridSearch(BaseEstimator):
         """Labels (or values) predicted by the refitted best candidate."""
         return self.best_estimator_.predict(self._as_input(features))
 
+    def class_probabilities(self, features: np.ndarray) -> np.ndarray | None:
+        """Class probabilities (columns in ``classes_`` order) of the refitted best candidate,
+        or None where it gives none (an SVM without Platt scaling): what calibration needs."""
+        if not hasattr(self.best_estimator_, "predict_proba"):
+            return None
+        return self.best_estimator_.predict_proba(self._as_input(features))
+
 
 class EstimatorSearch(CachedGridSearch):
     """Any scikit-learn classifier or regressor, each (candidate, fold) fitted as GridSearchCV

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from serflow.classifiers import TuningResult, needs_selection, tune, uses_precomputed_kernels
+from serflow.fold_rows import part_mask
 from serflow.grids import expand_grid
 from serflow.kernel_memory import (
     MemoryBudget,
@@ -17,7 +18,7 @@ from serflow.kernel_memory import (
     linear_points,
     plan_training_rows,
 )
-from serflow.leakage import check_fold, check_rows, check_selection_rows
+from serflow.leakage import check_fold, check_rows, check_selection_rows, guarded_columns
 from serflow.split import inner_folds
 
 log = logging.getLogger(__name__)
@@ -61,18 +62,18 @@ def encode(emotions: pd.Series | np.ndarray, order: list[str]) -> np.ndarray:
 
 
 def labelled_rows(
-    features: pd.DataFrame, metadata: pd.DataFrame, speakers: list[str]
+    features: pd.DataFrame, metadata: pd.DataFrame, fold: dict, part: str
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Feature matrix, emotion names and ids of the utterances of ``speakers``, sorted by id."""
-    table = metadata[["utterance", "speaker", "emotion"]].merge(
-        features, on="utterance", how="inner", validate="one_to_one"
-    )
+    """Feature matrix, emotion names and ids (utterance, speaker, emotion and, where the
+    metadata has it, text) of the fold's ``part`` (train or test), sorted by id."""
+    keys = [c for c in ("utterance", "speaker", "emotion", "text") if c in metadata.columns]
+    table = metadata[keys].merge(features, on="utterance", how="inner", validate="one_to_one")
     if len(table) != len(metadata):
         missing = sorted(set(metadata["utterance"]) - set(features["utterance"]))[:10]
         raise KeyError(f"the feature table lacks utterance(s) {missing}; rerun its extraction")
-    table = table[table["speaker"].isin(speakers)].sort_values("utterance", ignore_index=True)
-    values = table.drop(columns=["utterance", "speaker", "emotion"]).to_numpy(dtype=np.float32)
-    return values, table["emotion"].to_numpy(), table[["utterance", "speaker", "emotion"]]
+    table = table[part_mask(table, fold, part)].sort_values("utterance", ignore_index=True)
+    values = table.drop(columns=keys).to_numpy(dtype=np.float32)
+    return values, table["emotion"].to_numpy(), table[keys]
 
 
 def train_and_test(
@@ -99,13 +100,13 @@ def train_and_test(
     """
     check_fold(fold)
     order = class_order(metadata)
-    x_train, train_emotions, train_ids = labelled_rows(features, metadata, fold["train_speakers"])
+    x_train, train_emotions, train_ids = labelled_rows(features, metadata, fold, "train")
     y_train = encode(train_emotions, order)
     points, rejected = expand_grid(classifier, grid, n_classes=len(np.unique(y_train)))
     for line in rejected:
         log.warning("grid point not fitted: %s", line)
     log.info("%s: %d grid points x %d %s folds", classifier, len(points), cv_folds, inner_cv)
-    x_test, _, test_ids = labelled_rows(features, metadata, fold["test_speakers"])
+    x_test, _, test_ids = labelled_rows(features, metadata, fold, "test")
 
     speakers, labels = train_ids["speaker"].to_numpy(), y_train
     selecting = needs_selection(points)
@@ -142,7 +143,7 @@ def train_and_test(
         if needs_selection(points)
         else []
     )
-    check_rows(train_ids, test_ids)
+    check_rows(train_ids, test_ids, guarded_columns(fold))
     check_selection_rows(folds, len(train_ids))
     # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's); a
     # one-point grid is fitted without folds
@@ -157,8 +158,14 @@ def train_and_test(
         n_jobs=n_jobs,
         cache_dir=cache_dir,
     )
-    predicted = np.asarray(order, dtype=object)[tuning.search.predict(x_test)]
+    codes = tuning.search.predict(x_test)
+    predicted = np.asarray(order, dtype=object)[codes]
     predictions = test_ids.assign(predicted=predicted.astype(str))
+    probabilities = tuning.search.class_probabilities(x_test)
+    if probabilities is not None:
+        # the probability the classifier gave the class it predicted: calibration's confidence
+        column = np.searchsorted(tuning.search.classes_, codes)
+        predictions["confidence"] = probabilities[np.arange(len(codes)), column]
     return Outcome(
         tuning=tuning,
         predictions=predictions,

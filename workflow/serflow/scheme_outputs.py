@@ -47,11 +47,26 @@ def write_scheme_outputs(
     recall = recall_table(pooled, feature_sets, classifiers)
     write_csv(recall, output.recall, float_format="%.1f")
     comparison = compare_feature_sets(
-        pooled, feature_sets, classifiers, permutations=params.permutations, seed=params.seed
+        pooled,
+        feature_sets,
+        classifiers,
+        permutations=params.permutations,
+        seed=params.seed,
+        confidence=params.confidence,
+        resamples=params.bootstrap_resamples,
     )
     log.info("paired comparison of feature sets:\n%s", comparison.to_string())
     comparison = comparison.round(
-        {"uar_a": 2, "uar_b": 2, "difference": 2, "mcnemar_p": 4, "permutation_p": 4}
+        {
+            "uar_a": 2,
+            "uar_b": 2,
+            "difference": 2,
+            "mcnemar_p": 4,
+            "permutation_p": 4,
+            "speaker_ci_low": 2,
+            "speaker_ci_high": 2,
+            "speaker_p": 4,
+        }
     )
     write_csv(comparison, output.comparison, index=False)
     write_parquet(pooled, output.predictions)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from serflow.dataset_config import split_settings
 from serflow.grids import grid_points
-from serflow.split import SplitError, outer_split
+from serflow.split import PROTOCOL_KEYS, SplitError, outer_split
 
 #: The fewest speaker groups a speaker-grouped cross-validation can have.
 MIN_GROUPS = 2
@@ -43,7 +43,8 @@ def outer_split_settings(name: str, scheme: str, config: dict[str, Any]) -> dict
     settings that scheme reads (so that changing another's does not rerun its split)."""
     split = split_settings(name, config["datasets"][name], config["split"])
     if scheme == "holdout":
-        return {**split, "cv_folds": config["cv_folds"]}
+        drawn = {key: value for key, value in split.items() if key not in PROTOCOL_KEYS}
+        return {**drawn, "cv_folds": config["cv_folds"]}
     if scheme == "repeated_holdout":
         return {
             "repeats": config["evaluation"]["repeats"],
@@ -185,7 +186,10 @@ def check_dataset(name: str, metadata: pd.DataFrame | str | Path, config: dict) 
 def _outer_split(
     name: str, metadata: pd.DataFrame, scheme: str, config: dict, errors: list[str]
 ) -> dict | None:
-    """The outer split of ``scheme``, or None with its problem added to ``errors``."""
+    """The outer split of ``scheme``, or None with its problem added to ``errors``; None also
+    for published folds (split.folds_file), which are read as published."""
+    if scheme not in ("holdout", "repeated_holdout", "loso"):
+        return None
     try:
         return outer_split(metadata, scheme, **outer_split_settings(name, scheme, config))
     except SplitError as error:

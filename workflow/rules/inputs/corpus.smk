@@ -43,15 +43,16 @@ def corpus_location(wildcards):
 
 
 def format_settings(wildcards):
-    """What the dataset's format reader takes (audformat's table and columns; with task
-    dimensional the targets), so that changing them reruns build_metadata."""
+    """What the dataset's format reader takes (audformat's table and columns, the sentence
+    column of csv and audformat; with task dimensional the targets), so that changing them reruns build_metadata.
+    """
     settings = dataset(wildcards)
-    keys = ["table", "emotion_column", "speaker_column", "gender_column"]
-    chosen = (
-        {key: settings[key] for key in keys}
-        if settings["format"] == "audformat"
-        else {}
-    )
+    keys = ["table", "emotion_column", "speaker_column", "gender_column", "text_column"]
+    chosen = {}
+    if settings["format"] == "audformat":
+        chosen = {key: settings[key] for key in keys}
+    elif settings["format"] == "csv":
+        chosen = {"text_column": settings["text_column"]}
     dimensions = SETTINGS.dimensions[wildcards.dataset]
     if dimensions:  # task dimensional: the target columns too
         chosen["targets"] = {name: settings["targets"][name] for name in dimensions}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from serflow.formats.entries import (
+    TEXT_COLUMN,
     Entry,
     FormatError,
     free_text_emotion,
@@ -59,6 +60,12 @@ def entries(root: Path, settings: dict[str, Any]) -> list[Entry]:
                 f"dataset's {keys[what]} to one of {list(table.columns)}"
             )
     gender_column = settings.get("gender_column", "")
+    text_column = settings.get("text_column", "")
+    if text_column and text_column not in table.columns:
+        raise FormatError(
+            f"{root}: table {table_id!r} has no column {text_column!r} for the sentence id; set "
+            f"the dataset's text_column to one of {list(table.columns)} or leave it empty"
+        )
     genders = _speaker_genders(db, db[table_id].columns[columns["speaker"]].scheme_id)
     test_files = _test_files(db)
     found = []
@@ -80,6 +87,8 @@ def entries(root: Path, settings: dict[str, Any]) -> list[Entry]:
             "gender": str(gender).lower() if gender == gender else "unknown",
             "database_split": "test" if file in test_files else "train",
         }
+        if text_column:
+            fields[TEXT_COLUMN] = str(row[text_column])
         where = f"table {table_id!r}"
         entry = free_text_emotion(path, fields, row[columns["emotion"]], where)
         raw = {name: row[column] for name, column in target_columns.items()}

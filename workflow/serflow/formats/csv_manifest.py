@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from serflow.formats.entries import (
+    TEXT_COLUMN,
     Entry,
     FormatError,
     free_text_emotion,
@@ -43,6 +44,12 @@ def entries(manifest: Path, settings: dict[str, Any]) -> list[Entry]:
             f"{manifest} lacks the column(s) {', '.join(missing)}; a CSV manifest has the "
             f"columns {', '.join(REQUIRED)}, optionally gender, and one per target of the "
             f"dataset's targets (it has {list(table.columns)})"
+        )
+    text_column = settings.get("text_column", "")
+    if text_column and text_column not in table.columns:
+        raise FormatError(
+            f"{manifest} has no column {text_column!r} (the dataset's text_column, the sentence "
+            f"id); name one of {list(table.columns)} or leave text_column empty"
         )
     # resolved like each file's path, also for a manifest given by a relative path
     root = manifest.parent.resolve()
@@ -87,6 +94,8 @@ def entries(manifest: Path, settings: dict[str, Any]) -> list[Entry]:
             "speaker": str(row.speaker),
             "gender": (getattr(row, "gender", "") or "unknown").lower(),
         }
+        if text_column:
+            fields[TEXT_COLUMN] = str(table.at[line - 2, text_column])
         entry = free_text_emotion(path, fields, row.emotion, where)
         raw_targets = {name: raw[column] for name, column in columns.items()}
         found.append(with_targets(entry, raw_targets, targets, where))

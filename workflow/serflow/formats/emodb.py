@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from serflow.emodb import EMOTIONS, parse_utterance, speaker_gender
-from serflow.formats.entries import Entry, audio_files, relative_name
+from serflow.formats.entries import TEXT_COLUMN, Entry, audio_files, relative_name
 
 
 def entries(folder: Path, settings: dict[str, Any]) -> list[Entry]:
@@ -34,7 +34,7 @@ def entries(folder: Path, settings: dict[str, Any]) -> list[Entry]:
             "gender": speaker_gender(parts.speaker),
             "label": parts.emotion,
             "emotion": EMOTIONS[parts.emotion],
-            "text": parts.text,
+            TEXT_COLUMN: parts.text,
         }
         found.append(Entry(path, fields))
     return found

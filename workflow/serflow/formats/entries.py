@@ -10,6 +10,11 @@ from typing import Any
 
 from serflow.emotions import canonical_name
 
+#: The metadata column of an utterance's sentence (text) id, whatever the format calls it (EmoDB
+#: text, RAVDESS statement, CREMA-D sentence, TESS word, SAVEE sentence; CSV and audformat a
+#: configured column): what ``split.disjoint: [speaker, text]`` keeps apart.
+TEXT_COLUMN = "text"
+
 #: File endings read as audio: the containers libsndfile decodes (corpora and `serflow predict`).
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au")
 
