@@ -353,7 +353,7 @@ def test_workflow_text_disjoint_holdout_card_and_breakdowns(runs):
 
 @pytest.mark.workflow
 def test_workflow_probe_shows_normalisation_removes_speaker_information(runs):
-    probe = pd.read_csv(runs / "results/emodb/evaluation/speaker_probe.csv")
+    probe = pd.read_csv(runs / "results/emodb/evaluation/speaker_probe/egemaps.csv")
     (row,) = probe.itertuples()
     assert row.feature_set == "egemaps" and row.n_speakers == 10
     assert row.accuracy_raw > row.accuracy_normalised + 20

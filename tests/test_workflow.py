@@ -44,7 +44,12 @@ def test_results_matrix_is_made_from_every_job(demo_run):
             assert matrix.loc[feature_set, column] == round(100 * scores["uar"], 1)
             assert scores["test_speakers"] == ["03", "13", "16"]
             predictions = pd.read_parquet(job / "predictions.parquet")
-            assert list(predictions.columns) == ["utterance", "speaker", "emotion", "predicted"]
+            # confidence: the predicted class's probability (the calibration), none for the SVM
+            # the sentence id (text) too; and the predicted class's probability (calibration's
+            # confidence) where the classifier gives one, not the SVM
+            columns = ["utterance", "speaker", "emotion", "text", "predicted"]
+            columns += [] if classifier == "svm" else ["confidence"]
+            assert list(predictions.columns) == columns
             assert set(predictions["speaker"]) == {"03", "13", "16"}
             assert len(predictions) == 3 * 7 * 2
             recall = (

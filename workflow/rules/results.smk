@@ -168,23 +168,23 @@ rule datasets_summary:
 rule speaker_probe:
     input:
         metadata="results/{dataset}/metadata.parquet",
-        raw=probe_tables(""),
-        normalised=probe_tables(".normalised"),
+        raw="results/{dataset}/features/{feature_set}.parquet",
+        normalised="results/{dataset}/features/{feature_set}.normalised.parquet",
     output:
         probe=report(
-            "results/{dataset}/evaluation/speaker_probe.csv",
+            "results/{dataset}/evaluation/speaker_probe/{feature_set}.csv",
             caption="../report/speaker_probe.rst",
             category="Speaker probe",
+            labels={"feature set": "{feature_set}"},
         ),
     log:
-        "logs/{dataset}/speaker_probe.log",
+        "logs/{dataset}/speaker_probe/{feature_set}.log",
     conda:
         "../envs/classify.yaml"
     threads: 1
     resources:
         mem_mb=feature_table_mem_mb,
     params:
-        feature_sets=PROBE_FEATURE_SETS,
         seed=config["seed"],
     script:
         "../scripts/speaker_probe.py"

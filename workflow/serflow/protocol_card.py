@@ -85,6 +85,18 @@ def _shared(training: Any, test: Any, column: str) -> int | None:
     return len(set(training[column]) & set(test[column]))
 
 
+def metadata_sha256(path: str | Path) -> str:
+    """SHA-256 of a metadata table's content without its ``path`` column: the same corpus
+    gives the same digest wherever its files lie (two checkouts, a moved corpus folder)."""
+    import hashlib
+
+    import pandas as pd
+
+    table = pd.read_parquet(path)
+    table = table.drop(columns=["path"], errors="ignore").sort_values("utterance")
+    return hashlib.sha256(table.to_csv(index=False).encode()).hexdigest()
+
+
 def fold_card(fold: dict, training: Any, test: Any) -> dict[str, Any]:
     """What one outer fold's rows measure: sizes and the speakers, sentences and utterances
     that its training rows (``training``) and test rows (``test``) share; ``shared_texts`` is
@@ -122,7 +134,7 @@ def job_card(
         "classes": sorted(classes),
         "normalisation": NORMALISATION,
         "metric": METRIC,
-        "metadata_sha256": file_sha256(metadata_path),
+        "metadata_sha256": metadata_sha256(metadata_path),
         "split_sha256": file_sha256(split_path),
         "encoder": encoder,
     }

@@ -108,17 +108,12 @@ def protocol_files(scheme):
 PROBE_FEATURE_SETS = [name for name in FEATURE_SETS if name not in SSL_ENCODERS]
 
 
-def probe_tables(stage):
-    """The tables of the probed feature sets, raw (``stage`` "") or ".normalised"."""
-    return expand(
-        "results/{{dataset}}/features/{feature_set}{stage}.parquet",
-        feature_set=PROBE_FEATURE_SETS,
-        stage=stage,
-    )
-
-
 def protocol_targets():
     """The speaker probe of every dataset (evaluation.speaker_probe, with a probed set)."""
     if not (EVALUATION["speaker_probe"] and PROBE_FEATURE_SETS):
         return []
-    return expand("results/{dataset}/evaluation/speaker_probe.csv", dataset=DATASETS)
+    return expand(
+        "results/{dataset}/evaluation/speaker_probe/{feature_set}.csv",
+        dataset=DATASETS,
+        feature_set=PROBE_FEATURE_SETS,
+    )
