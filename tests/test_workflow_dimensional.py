@@ -220,11 +220,3 @@ def test_the_cross_corpus_matrix_on_the_shared_dimension_on_one_scale(run):
     assert "mapped linearly onto [0, 1] from its range (dim 1-5, dim2 0-10)" in markdown
     for regressor in EXPORTED:
         assert (folder / f"egemaps.{regressor}.arousal.png").stat().st_size > 5_000
-
-
-def test_a_cross_corpus_dimension_of_one_dataset_is_refused_at_parse_time(tmp_path):
-    config = dimensional_config(cross_corpus={"dimensions": ["valence"]})
-    write_config(tmp_path, config)
-    done = run_snakemake(tmp_path, "-n", check=False)
-    assert done.returncode != 0
-    assert "cross_corpus.dimensions: 'valence' is a target of ['dim']" in done.stderr + done.stdout
