@@ -99,6 +99,9 @@ def test_the_registry_names_builds_and_checks_every_classifier():
         classifier_registry.spec("knn")
 
 
+RIDGE_EXPORT = {"feature_set": "egemaps", "classifier": "ridge"}
+
+
 def dimensional_config(**targets) -> dict:
     return {
         "task": ["categorical", "dimensional"],
@@ -125,6 +128,18 @@ def test_a_dimensional_config_names_its_dimensions_and_regressors():
         (lambda c: c.update(regressors=["svm"]), "regressors: 'svm' is not a regressor"),
         (lambda c: c.update(grids={"ridge": {"alpha": [-1.0]}}), r"grids.ridge\[0\].alpha"),
         (lambda c: c.update(grids={"svr": {"epsilon": ["x"]}}), r"grids.svr\[0\].epsilon"),
+        (
+            lambda c: c.update(cross_corpus={"dimensions": ["arousal"]}),
+            r"cross_corpus.dimensions: 'arousal' is a target of \['dim'\]",
+        ),
+        (
+            lambda c: c.update(cross_corpus={"dimensions": ["valence"]}),
+            "cross_corpus.dimensions: 'valence' is a target of no dataset",
+        ),
+        (
+            lambda c: c.update(task="categorical", export={"models": [RIDGE_EXPORT]}),
+            r"export.models names \(egemaps, ridge\)",
+        ),
     ],
 )
 def test_a_bad_dimensional_setting_is_named_at_parse_time(change, message):
@@ -132,3 +147,15 @@ def test_a_bad_dimensional_setting_is_named_at_parse_time(change, message):
     change(config)
     with pytest.raises(ConfigError, match=message):
         load(config, SCHEMAS)
+
+
+def test_cross_corpus_dimensions_and_a_regressor_export_of_two_datasets_are_accepted():
+    config = dimensional_config(arousal={"range": [1, 5]})
+    config["datasets"]["dim2"] = {
+        "format": "csv", "source": "demo", "targets": {"arousal": {"range": [0, 10]}}
+    }  # fmt: skip
+    config |= {"cross_corpus": {"dimensions": ["arousal"]}, "export": {"models": [RIDGE_EXPORT]}}
+    settings = load(config, SCHEMAS)
+    assert settings.dimensional_datasets == ["dim", "dim2"]
+    assert settings.exported_models == [("egemaps", "ridge")]
+    assert config["cross_corpus"]["dimensions"] == ["arousal"]

@@ -119,3 +119,102 @@ rule dimensional_scores:
         **regression_results_params(),
     script:
         "../scripts/dimensional_scores.py"
+
+
+# With several datasets that have targets: per dimension, every dataset's CCC in one table.
+rule dimensional_summary:
+    input:
+        scores=summary_scores_tables,
+    output:
+        csv=report(
+            "results/summary/dimensional/{dimension}/results_matrix.csv",
+            caption="../report/dimensional_summary.rst",
+            category="Datasets",
+            labels={"dimension": "{dimension}"},
+        ),
+        markdown="results/summary/dimensional/{dimension}/results_matrix.md",
+        heatmap=report(
+            "results/summary/dimensional/{dimension}/results_matrix.png",
+            caption="../report/dimensional_summary.rst",
+            category="Datasets",
+            labels={"dimension": "{dimension} heatmap"},
+        ),
+    log:
+        "logs/summary/dimensional/{dimension}.log",
+    conda:
+        "../envs/classify.yaml"
+    params:
+        datasets=summary_datasets,
+        regressors=REGRESSORS,
+        scheme=EVALUATION["scheme"],
+        ranges=summary_ranges,
+    script:
+        "../scripts/dimensional_summary.py"
+
+
+# cross_corpus.dimensions: train on one dataset, test on another, per shared dimension, on the
+# common [0, 1] scale; cells that cannot be computed are missing with their reason.
+rule cross_corpus_regressor:
+    input:
+        unpack(lambda wildcards: cross_corpus_inputs(wildcards)),
+    output:
+        scores="results/cross_corpus/dimensional/{feature_set}/{regressor}/{train}__{test}/scores.json",
+        predictions="results/cross_corpus/dimensional/{feature_set}/{regressor}/{train}__{test}/predictions.parquet",
+    log:
+        "logs/cross_corpus/dimensional/{feature_set}/{regressor}/{train}__{test}.log",
+    benchmark:
+        "benchmarks/cross_corpus/dimensional/{feature_set}/{regressor}/{train}__{test}.tsv"
+    wildcard_constraints:
+        regressor="|".join(REGRESSORS),
+        train="|".join(DIMENSIONAL_DATASETS),
+        test="|".join(DIMENSIONAL_DATASETS),
+    conda:
+        "../envs/classify.yaml"
+    threads: config["threads"]["tune"]
+    resources:
+        mem_mb=regressor_mem_mb,
+        runtime=120,
+    params:
+        grid=regression_grid,
+        dimensions=cross_corpus_pair_dimensions,
+        ranges=cross_corpus_ranges(),
+        strict=config["cross_corpus"]["strict"],
+        cv_folds=config["cv_folds"],
+        seed=config["seed"],
+        svm_memory=regressor_svm_memory,
+        cache_dir="results/cross_corpus/dimensional/cache/cv_scores",
+    script:
+        "../scripts/cross_corpus_regressor.py"
+
+
+rule cross_corpus_dimensional_matrix:
+    input:
+        scores=cross_corpus_regressor_scores,
+    output:
+        csv=report(
+            "results/cross_corpus/dimensional/cross_corpus.csv",
+            caption="../report/cross_corpus_dimensional.rst",
+            category="Cross-corpus",
+            subcategory="dimensional",
+        ),
+        markdown="results/cross_corpus/dimensional/cross_corpus.md",
+        heatmaps=[
+            report(
+                path,
+                caption="../report/cross_corpus_dimensional.rst",
+                category="Cross-corpus",
+                subcategory="dimensional",
+            )
+            for path in cross_corpus_dimensional_heatmaps()
+        ],
+    log:
+        "logs/cross_corpus/cross_corpus_dimensional_matrix.log",
+    conda:
+        "../envs/classify.yaml"
+    params:
+        datasets=CROSS_CORPUS_DATASETS,
+        feature_sets=FEATURE_SETS,
+        regressors=REGRESSORS,
+        ranges=cross_corpus_ranges(),
+    script:
+        "../scripts/cross_corpus_dimensional_matrix.py"

@@ -3,24 +3,13 @@ CV), test on every speaker of another, on the shared emotions; on the diagonal, 
 own hold-out split. A cell that cannot be computed is written as missing, with its reason,
 unless cross_corpus.strict asks to stop."""
 
-import json
-
 import pandas as pd
 
-from serflow.classifiers import needs_selection
-from serflow.cross_corpus import (
-    CrossCorpusError,
-    holdout_fold,
-    missing_cell,
-    pair_fold,
-    shared_rows,
-)
+from serflow.cross_corpus import CrossCorpusError, cell_fold, missing_cell, shared_rows
 from serflow.evaluation import test_scores
 from serflow.experiment import train_and_test
-from serflow.grids import grid_points
 from serflow.kernel_memory import MemoryBudget, record_fields
 from serflow.logs import log_to_file
-from serflow.speaker_groups import cross_corpus_cell_problem
 from serflow.split import SplitError
 from serflow.tables import read_parquet, write_json, write_parquet
 
@@ -52,20 +41,9 @@ def compute_cell() -> tuple[dict, pd.DataFrame]:
     ]
     features = pd.concat([part[0] for part in parts], ignore_index=True)
     metadata = pd.concat([part[1] for part in parts], ignore_index=True)
-    split = None
-    if diagonal:
-        with open(snakemake.input.split) as stream:
-            split = holdout_fold(json.load(stream))
-    fold = pair_fold(wildcards.train, wildcards.test, metadata, split)
+    split_file = snakemake.input.split if diagonal else None
+    fold = cell_fold(wildcards.train, wildcards.test, metadata, split_file, params.grid)
     n_train = len(fold["train_speakers"])
-    problem = cross_corpus_cell_problem(
-        wildcards.train,
-        n_train,
-        diagonal=diagonal,
-        selecting=needs_selection(grid_points(params.grid)),
-    )
-    if problem:
-        raise CrossCorpusError(problem)
     # the inner CV groups by speaker: as many folds as training speakers allow
     cv_folds = min(params.cv_folds, n_train)
     log.info(

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
-from serflow.bundle import file_sha256, refit_best, save_bundle, training_statistics
+from serflow.bundle import (
+    extractor_record,
+    normalisation_record,
+    refit_best,
+    save_bundle,
+    training_statistics,
+)
 from serflow.experiment import class_order, encode, labelled_rows
 from serflow.fold_rows import part_rows
 from serflow.kernel_memory import MemoryBudget, fitted_classifier, record_fields, subsample_rows
@@ -59,25 +65,12 @@ raw = read_parquet(snakemake.input.raw_features)
 raw_train = raw[raw["utterance"].isin(train_ids["utterance"])].sort_values("utterance")
 mean, std = training_statistics(raw_train.drop(columns="utterance").to_numpy())
 
-extractor = dict(snakemake.params.extractor)
-if extractor["name"] == "opensmile":
-    import opensmile
-
-    from serflow.feature_sets import FEATURE_SETS
-
-    extractor["opensmile_feature_set"] = FEATURE_SETS[feature_set].setting
-    extractor["opensmile_version"] = opensmile.__version__
-else:
-    import torch
-
-    extractor["torch_version"] = torch.__version__
-    with open(snakemake.input.logmel_stats) as stream:
-        extractor["logmel_stats"] = json.load(stream)
-    extractor["checkpoint"] = {
-        "path": str(Path(snakemake.input.checkpoint).resolve()),
-        "sha256": file_sha256(snakemake.input.checkpoint),
-    }
-per_speaker = train_ids.groupby("speaker")["utterance"].count()
+extractor = extractor_record(
+    snakemake.params.extractor,
+    feature_set,
+    snakemake.input.get("logmel_stats"),
+    snakemake.input.get("checkpoint"),
+)
 manifest = save_bundle(
     Path(snakemake.output.manifest).parent,
     estimator,
@@ -92,14 +85,9 @@ manifest = save_bundle(
         "seed": snakemake.params.seed,
         "audio": snakemake.params.audio,
         "extractor": extractor,
-        "normalisation": {
-            "trained_with": "per_speaker",
-            "min_utterances": snakemake.params.min_utterances,
-            "fallback": "training_statistics",
-            "training_utterances_per_speaker": {
-                str(speaker): int(count) for speaker, count in per_speaker.items()
-            },
-        },
+        "normalisation": normalisation_record(
+            snakemake.params.min_utterances, train_ids["speaker"]
+        ),
         "training_speakers": [str(speaker) for speaker in speakers],
         "test_speakers": [str(speaker) for speaker in fold["test_speakers"]],
         "n_training_utterances": len(train_ids),

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import sklearn
 import skops
 import skops.io
@@ -51,6 +52,7 @@ MANIFEST_FILE = "manifest.json"
 TRUSTED_TYPES = [
     "serflow.kernel_svm.KernelSVM",
     "serflow.linear_svm.CappedLinearSVC",
+    "serflow.kernel_svr.KernelSVR",
 ]
 
 
@@ -102,6 +104,50 @@ def training_statistics(raw_features: np.ndarray) -> tuple[np.ndarray, np.ndarra
     mean, std = values.mean(axis=0), values.std(axis=0)
     std[std == 0.0] = 1.0
     return mean, std
+
+
+def extractor_record(
+    extractor: dict[str, Any],
+    feature_set: str,
+    logmel_stats: str | None = None,
+    checkpoint: str | None = None,
+) -> dict[str, Any]:
+    """The manifest's ``extractor``: the rule's extractor settings with what predict needs to
+    run the same extractor (openSMILE's feature set and version; BYOL-S' torch version,
+    log-mel statistics and checkpoint path and digest)."""
+    record = dict(extractor)
+    if record["name"] == "opensmile":
+        import opensmile
+
+        from serflow.feature_sets import FEATURE_SETS
+
+        record["opensmile_feature_set"] = FEATURE_SETS[feature_set].setting
+        record["opensmile_version"] = opensmile.__version__
+        return record
+    import torch
+
+    record["torch_version"] = torch.__version__
+    with open(logmel_stats) as stream:
+        record["logmel_stats"] = json.load(stream)
+    record["checkpoint"] = {
+        "path": str(Path(checkpoint).resolve()),
+        "sha256": file_sha256(checkpoint),
+    }
+    return record
+
+
+def normalisation_record(min_utterances: int, train_speakers: pd.Series) -> dict[str, Any]:
+    """The manifest's ``normalisation``: trained per speaker (``train_speakers``: the speaker
+    of each training row), and how predict normalises new speakers."""
+    per_speaker = train_speakers.value_counts().sort_index()
+    return {
+        "trained_with": "per_speaker",
+        "min_utterances": min_utterances,
+        "fallback": "training_statistics",
+        "training_utterances_per_speaker": {
+            str(speaker): int(count) for speaker, count in per_speaker.items()
+        },
+    }
 
 
 def canonical_skops(data: bytes) -> bytes:
@@ -167,10 +213,29 @@ def save_bundle(
     training speakers, config digest, best params); versions, labels, the score kind and the
     model file's digest are added here. Returns the manifest written.
     """
+    fields = {
+        **manifest,
+        "labels": [str(labels[int(code)]) for code in estimator.classes_],
+        "scores": score_kind(estimator),
+    }
+    return write_bundle(folder, estimator, feature_names, training_mean, training_std, fields)
+
+
+def write_bundle(
+    folder: str | Path,
+    model: Any,
+    feature_names: list[str],
+    training_mean: np.ndarray,
+    training_std: np.ndarray,
+    manifest: dict[str, Any],
+) -> dict[str, Any]:
+    """Write ``model.skops`` (``model``: an estimator, or one per dimension in a dict) then
+    ``manifest.json`` (each atomically) into ``folder``; the manifest gains the bundle format,
+    versions, feature count and the model file's digest. Returns the manifest written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     payload = {
-        "classifier": estimator,
+        "classifier": model,
         "feature_names": list(feature_names),
         "training_mean": np.asarray(training_mean, dtype=np.float64),
         "training_std": np.asarray(training_std, dtype=np.float64),
@@ -182,8 +247,6 @@ def save_bundle(
         "bundle_format": BUNDLE_FORMAT,
         "serflow_version": serflow.__version__,
         **manifest,
-        "labels": [str(labels[int(code)]) for code in estimator.classes_],
-        "scores": score_kind(estimator),
         "n_features": len(feature_names),
         "versions": {"scikit-learn": sklearn.__version__, "skops": skops.__version__},
         "model_file": MODEL_FILE,
@@ -225,6 +288,33 @@ class Bundle:
     def predict(self, features: np.ndarray) -> np.ndarray:
         """Predicted labels of normalised feature rows."""
         return np.asarray(self.labels, dtype=object)[self.classifier.predict(features)].astype(str)
+
+    @property
+    def dimensions(self) -> list[str]:
+        """The dimensions a regressor bundle (task dimensional) predicts; none for a
+        classifier's."""
+        if self.manifest.get("task") != "dimensional":
+            return []
+        return list(self.manifest["dimensions"])
+
+    def outputs(self, features: np.ndarray) -> pd.DataFrame:
+        """What the bundle says of normalised feature rows: a classifier's ``predicted``
+        label and per-class score columns (``<scores>_<label>``); a regressor bundle's one
+        column per dimension, on the dimension's own rating scale (not clipped to it)."""
+        if self.dimensions:
+            return pd.DataFrame(
+                {d: np.asarray(self.classifier[d].predict(features)) for d in self.dimensions}
+            )
+        columns = [f"{self.manifest['scores']}_{label}" for label in self.labels]
+        table = pd.DataFrame(self.class_scores(features), columns=columns)
+        table.insert(0, "predicted", self.predict(features))
+        return table
+
+    def output_columns(self) -> list[str]:
+        """The columns of :meth:`outputs`."""
+        if self.dimensions:
+            return self.dimensions
+        return ["predicted", *(f"{self.manifest['scores']}_{label}" for label in self.labels)]
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:

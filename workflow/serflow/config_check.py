@@ -223,6 +223,14 @@ def _target_problems(config: dict[str, Any]) -> list[str]:
                     f"{where}.{dimension}.range {target['range']}: give [low, high] with low < "
                     "high, the scale the corpus rates the dimension on (e.g. [1, 5])"
                 )
+    for dimension in config["cross_corpus"]["dimensions"]:
+        having = [n for n, d in config["datasets"].items() if dimension in d["targets"]]
+        if "dimensional" not in tasks_of(config) or len(having) < 2:
+            problems.append(
+                f"cross_corpus.dimensions: {dimension!r} is a target of {having or 'no dataset'}"
+                "; list dimensions that at least two datasets have under targets:, with task "
+                "dimensional"
+            )
     if "dimensional" in tasks_of(config) and not any(
         settings["targets"] for settings in config["datasets"].values()
     ):

@@ -9,6 +9,9 @@ is speaker-independent.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pandas as pd
 
 from serflow.fold_ids import HOLDOUT_FOLD_ID
@@ -80,3 +83,30 @@ def missing_cell(cell: dict, reason: str) -> tuple[dict, pd.DataFrame]:
         {name: pd.Series(dtype=str) for name in ["utterance", "speaker", "emotion", "predicted"]}
     )
     return {**cell, "uar": None, "n_test": 0, "missing": reason}, predictions
+
+
+def cell_fold(
+    train: str, test: str, metadata: pd.DataFrame, split_file: str | None, grid: Any
+) -> dict:
+    """The checked fold of one cell (:func:`pair_fold`; the diagonal reads the training
+    dataset's hold-out ``split_file``); :class:`CrossCorpusError` when its training speakers
+    are too few for the grid search's speaker-grouped CV."""
+    from serflow.classifiers import needs_selection
+    from serflow.grids import grid_points
+    from serflow.speaker_groups import cross_corpus_cell_problem
+
+    diagonal = train == test
+    split = None
+    if diagonal:
+        with open(split_file) as stream:
+            split = holdout_fold(json.load(stream))
+    fold = pair_fold(train, test, metadata, split)
+    problem = cross_corpus_cell_problem(
+        train,
+        len(fold["train_speakers"]),
+        diagonal=diagonal,
+        selecting=needs_selection(grid_points(grid)),
+    )
+    if problem:
+        raise CrossCorpusError(problem)
+    return fold

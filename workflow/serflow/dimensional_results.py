@@ -110,3 +110,28 @@ def ccc_matrix(
             text += f" ± {row.ccc_sd:.3f} [{row.ccc_ci_low:.3f}, {row.ccc_ci_high:.3f}]"
         texts.loc[row.feature_set, column] = text
     return means, texts
+
+
+def datasets_ccc_summary(
+    tables: dict[str, pd.DataFrame], dimension: str, regressors: list[str]
+) -> pd.DataFrame:
+    """Rows (dataset, feature set), columns regressor names: the mean test CCC of
+    ``dimension`` (three decimals) of every dataset that has it.
+
+    ``tables`` maps each dataset to its scores table (:func:`summary_table`, as written by the
+    dimensional_scores rule), in the order the rows should have; datasets without the dimension
+    are left out.
+    """
+    parts = []
+    for name, table in tables.items():
+        part = table[table["dimension"] == dimension]
+        if part.empty:
+            continue
+        means = part.pivot(index="feature_set", columns="regressor", values="ccc")
+        means = means.reindex(index=list(dict.fromkeys(part["feature_set"])))
+        means = means[[r for r in regressors if r in means.columns]].round(3)
+        means = means.rename(columns=CLASSIFIER_NAMES).rename_axis(columns=None)
+        parts.append(means.assign(dataset=name).reset_index())
+    if not parts:
+        raise ValueError(f"no dataset's scores table has dimension {dimension!r}")
+    return pd.concat(parts, ignore_index=True).set_index(["dataset", "feature_set"])
