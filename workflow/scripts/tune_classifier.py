@@ -67,11 +67,23 @@ log.info(
     outcome.tuning.best_cv_uar,
     scores["uar"],
 )
+model = outcome.tuning.search.best_estimator_
+training = {"training": model.training_record()} if hasattr(model, "training_record") else {}
+for epoch in getattr(model, "history_", []):  # the refit's training log (mlp)
+    log.info(
+        "refit epoch %3d: training loss %.4f, validation UAR %s",
+        epoch["epoch"],
+        epoch["train_loss"],
+        f"{epoch['validation_uar']:.4f}" if "validation_uar" in epoch else "-",
+    )
+if training:
+    log.info("refit training: %s", training["training"])
 write_json(
     {
         "best_params": outcome.tuning.best_params,
         "cv_uar": outcome.tuning.best_cv_uar,
         **fallback,
+        **training,
     },
     snakemake.output.best_params,
 )

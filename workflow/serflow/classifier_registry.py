@@ -58,7 +58,8 @@ class ClassifierSpec:
     :func:`serflow.classifiers.tune` searches its grid (``estimator``: each point fitted as
     GridSearchCV would; ``forest``: one fit of the largest forest scores the smaller ones;
     ``kernel_svm``: kernels from one Gram matrix). ``seeded`` says whether it takes a
-    ``random_state``.
+    ``random_state``. ``speaker_groups`` says whether its ``fit`` takes the training rows'
+    speakers (``fit(X, y, groups=speakers)``: early stopping on speakers of its own).
     """
 
     id: str
@@ -66,6 +67,7 @@ class ClassifierSpec:
     estimator: str
     search: str = "estimator"
     seeded: bool = True
+    speaker_groups: bool = False
     rejection: Rejection = field(default=_accept, compare=False)
 
     def make(self, seed: int) -> Any:
@@ -92,6 +94,9 @@ REGISTRY: dict[str, ClassifierSpec] = {
             "sklearn.ensemble:RandomForestClassifier",
             search="forest",
             rejection=_rf_rejection,
+        ),
+        ClassifierSpec(
+            "mlp", "Multi-Layer Perceptron", "serflow.mlp:MLPClassifier", speaker_groups=True
         ),
     ]
 }

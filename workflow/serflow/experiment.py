@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from serflow.classifier_registry import spec
 from serflow.classifiers import TuningResult, tune, uses_precomputed_kernels
 from serflow.grids import expand_grid
 from serflow.kernel_memory import (
@@ -17,7 +18,8 @@ from serflow.kernel_memory import (
     linear_points,
     plan_training_rows,
 )
-from serflow.leakage import check_fold, check_rows, check_selection_rows
+from serflow.layer_weighting import estimator_params
+from serflow.leakage import check_early_stopping, check_fold, check_rows, check_selection_rows
 from serflow.split import inner_folds
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,10 @@ def train_and_test(
     the notebook's, or ``group``, speaker-independent. ``cache_dir`` keeps the CV scores so that
     a rerun fits only new grid points (:func:`serflow.classifiers.tune`). A kernel SVM whose
     matrices would exceed ``memory_budget`` stops, runs on a subsample of the training rows or
-    is replaced by a linear SVM (:func:`serflow.kernel_memory.plan_training_rows`).
+    is replaced by a linear SVM (:func:`serflow.kernel_memory.plan_training_rows`). A classifier
+    that fits on speakers (``mlp``) gets the training rows' speakers, and the speakers its refit
+    stopped early on are checked to be training speakers; an SSL all-layers table
+    (``layer: weighted``) sets its ``n_layers``.
     """
     check_fold(fold)
     order = class_order(metadata)
@@ -135,6 +140,7 @@ def train_and_test(
     folds = inner_folds(y_train, train_ids["speaker"].to_numpy(), inner_cv, cv_folds)
     check_rows(train_ids, test_ids)
     check_selection_rows(folds, len(train_ids))
+    params = estimator_params(classifier, [c for c in features.columns if c != "utterance"])
     # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's)
     tuning = tune(
         searched,
@@ -146,7 +152,15 @@ def train_and_test(
         seed=seed,
         n_jobs=n_jobs,
         cache_dir=cache_dir,
+        groups=train_ids["speaker"].to_numpy(),
+        estimator_params=params,
     )
+    if spec(searched).speaker_groups:
+        check_early_stopping(
+            tuning.search.best_estimator_.validation_speakers_,
+            test_ids["speaker"].to_numpy(),
+            f"fold {fold['fold']}",
+        )
     predicted = np.asarray(order, dtype=object)[tuning.search.predict(x_test)]
     predictions = test_ids.assign(predicted=predicted.astype(str))
     return Outcome(
