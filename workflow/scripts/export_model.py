@@ -52,6 +52,7 @@ if rows is not None:
         len(y_train),
     )
     x_train, y_train = x_train[rows], y_train[rows]
+train_speakers = train_ids["speaker"].to_numpy()
 estimator = refit_best(
     fitted_classifier(classifier, over_budget),
     snakemake.params.grid,
@@ -60,6 +61,7 @@ estimator = refit_best(
     y_train,
     snakemake.params.seed,
     memory_budget=MemoryBudget.from_config(snakemake.params.svm_memory),
+    groups=train_speakers if rows is None else train_speakers[rows],
 )
 raw = read_parquet(snakemake.input.raw_features)
 raw_train = raw[raw["utterance"].isin(train_ids["utterance"])].sort_values("utterance")

@@ -83,7 +83,20 @@ log.info(
     f"{outcome.tuning.best_cv_uar:.4f}" if outcome.tuning.selected else "none (one grid point)",
     scores["uar"],
 )
-write_json({**outcome.tuning.selection_record(), **fallback}, snakemake.output.best_params)
+model = outcome.tuning.search.best_estimator_
+training = {"training": model.training_record()} if hasattr(model, "training_record") else {}
+for epoch in getattr(model, "history_", []):  # the refit's training log (mlp)
+    log.info(
+        "refit epoch %3d: training loss %.4f, validation UAR %s",
+        epoch["epoch"],
+        epoch["train_loss"],
+        f"{epoch['validation_uar']:.4f}" if "validation_uar" in epoch else "-",
+    )
+if training:
+    log.info("refit training: %s", training["training"])
+write_json(
+    {**outcome.tuning.selection_record(), **fallback, **training}, snakemake.output.best_params
+)
 cv_results = outcome.tuning.cv_results()
 if outcome.svm_memory:
     # which model these rows are: the kernel SVM's subsample, or the linear SVM fitted instead

@@ -1,12 +1,14 @@
 """A trained model bundle: the refit best classifier of a benchmark, saved to apply to new audio.
 
-A bundle is a folder of two files:
+A bundle is a folder of two files (three for a PyTorch head):
 
 * ``model.skops``: the classifier and the training rows' feature statistics, in skops' format,
   which, unlike pickle, runs no code from the file and loads only types that are trusted;
+* ``model.safetensors``: the network weights of a PyTorch classifier (``mlp``), which the
+  classifier in ``model.skops`` is stored without: safetensors holds tensors only, no code;
 * ``manifest.json``: what a user (or :mod:`serflow.predict`) needs to know to apply it, readable:
   labels, feature set and extractor settings, normalisation, training speakers, serflow version,
-  config digest, grid point, and the SHA-256 of ``model.skops`` (a damaged file is detected).
+  config digest, grid point, and the SHA-256 of each model file (a damaged file is detected).
 
 The classifier is refitted from the grid search's best point on the same training rows, with the
 operations the search's refit uses, so that it predicts exactly what the benchmark predicted.
@@ -14,6 +16,7 @@ operations the search's refit uses, so that it predicts exactly what the benchma
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import re
@@ -31,6 +34,7 @@ from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
 import serflow
+from serflow.classifier_registry import spec
 from serflow.classifiers import make_estimator, uses_precomputed_kernels
 from serflow.fingerprint import file_sha256
 from serflow.grids import expand_grid
@@ -47,12 +51,14 @@ from serflow.tables import atomic_write, write_json
 #: Version of the bundle layout; a bundle of another layout is refused.
 BUNDLE_FORMAT = 1
 MODEL_FILE = "model.skops"
+WEIGHTS_FILE = "model.safetensors"
 MANIFEST_FILE = "manifest.json"
 #: Types besides skops' defaults that a serflow bundle may contain, trusted when loading one.
 TRUSTED_TYPES = [
     "serflow.kernel_svm.KernelSVM",
     "serflow.linear_svm.CappedLinearSVC",
     "serflow.kernel_svr.KernelSVR",
+    "serflow.mlp.MLPClassifier",
 ]
 
 
@@ -68,6 +74,7 @@ def refit_best(
     labels: np.ndarray,
     seed: int,
     memory_budget: MemoryBudget | None = None,
+    groups: np.ndarray | None = None,
 ) -> BaseEstimator:
     """The best grid point fitted on all training rows, as :func:`serflow.classifiers.tune`
     refits it, as an estimator that predicts from feature rows.
@@ -76,7 +83,8 @@ def refit_best(
     point of the expanded grid supported): then a :class:`KernelSVM`, otherwise the scikit-learn
     estimator itself. The fit runs on one BLAS thread, as the search's refit does. A kernel SVM
     whose refit (and prediction of the training rows) would exceed ``memory_budget`` raises
-    :class:`~serflow.kernel_memory.KernelMemoryError` before anything is allocated.
+    :class:`~serflow.kernel_memory.KernelMemoryError` before anything is allocated. A
+    classifier that fits on speakers (``mlp``) gets the training rows' speakers ``groups``.
     """
     points, _ = expand_grid(classifier, grid, n_classes=len(np.unique(labels)))
     with threadpool_limits(limits=1):
@@ -89,6 +97,10 @@ def refit_best(
                 )
             return KernelSVM(best_params, seed=seed).fit(features, labels)
         estimator = clone(make_estimator(classifier, seed)).set_params(**best_params)
+        if spec(classifier).speaker_groups:
+            if groups is None:
+                raise ValueError(f"{classifier} is refitted on the training rows' speakers")
+            return estimator.fit(np.asarray(features), labels, groups=np.asarray(groups))
         return estimator.fit(np.asarray(features), labels)
 
 
@@ -234,8 +246,19 @@ def write_bundle(
     versions, feature count and the model file's digest. Returns the manifest written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    weights = getattr(model, "weights_", None)
+    stored, files = model, {}
+    if weights is not None:  # a PyTorch head: its weights as safetensors, the rest in skops
+        from safetensors.numpy import save
+
+        stored = copy.copy(model)
+        del stored.weights_
+        tensors = save({name: np.ascontiguousarray(value) for name, value in weights.items()})
+        weights_path = folder / WEIGHTS_FILE
+        atomic_write(weights_path, lambda temp: Path(temp).write_bytes(tensors))
+        files = {"weights_file": WEIGHTS_FILE, "weights_sha256": file_sha256(weights_path)}
     payload = {
-        "classifier": model,
+        "classifier": stored,
         "feature_names": list(feature_names),
         "training_mean": np.asarray(training_mean, dtype=np.float64),
         "training_std": np.asarray(training_std, dtype=np.float64),
@@ -251,6 +274,7 @@ def write_bundle(
         "versions": {"scikit-learn": sklearn.__version__, "skops": skops.__version__},
         "model_file": MODEL_FILE,
         "model_sha256": file_sha256(model_path),
+        **files,
     }
     write_json(full, folder / MANIFEST_FILE)
     return full
@@ -372,11 +396,33 @@ def load_bundle(folder: str | Path) -> Bundle:
         raise
     except Exception as error:  # skops raises many kinds on a bad file
         raise BundleError(f"{model_path} cannot be loaded ({error}); export it again") from error
+    classifier = payload["classifier"]
+    if "weights_file" in manifest:
+        classifier.weights_ = _load_weights(folder, manifest)
     return Bundle(
         folder=folder,
         manifest=manifest,
-        classifier=payload["classifier"],
+        classifier=classifier,
         feature_names=list(payload["feature_names"]),
         training_mean=np.asarray(payload["training_mean"]),
         training_std=np.asarray(payload["training_std"]),
     )
+
+
+def _load_weights(folder: Path, manifest: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The network weights of a PyTorch head, checked against the manifest's digest."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    path = folder / manifest["weights_file"]
+    if not path.is_file():
+        raise BundleError(f"{path} does not exist; export the bundle again")
+    if file_sha256(path) != manifest.get("weights_sha256"):
+        raise BundleError(
+            f"{path} is damaged: its SHA-256 differs from the one in {folder / MANIFEST_FILE}; "
+            "copy the bundle again or export it again"
+        )
+    try:
+        return load_file(path)
+    except SafetensorError as error:
+        raise BundleError(f"{path} cannot be loaded ({error}); export it again") from error

@@ -58,9 +58,10 @@ class ClassifierSpec:
     :func:`serflow.classifiers.tune` searches its grid (``estimator``: each point fitted as
     GridSearchCV would; ``forest``: one fit of the largest forest scores the smaller ones;
     ``kernel_svm``: kernels from one Gram matrix; ``kernel_svr``: the same for SVR).
-    ``seeded`` says whether it takes a ``random_state``. ``task`` is what it predicts:
-    ``categorical`` (emotion classes, scored by UAR) or ``dimensional`` (one continuous
-    dimension such as arousal, scored by CCC).
+    ``seeded`` says whether it takes a ``random_state``. ``speaker_groups`` says whether its
+    ``fit`` takes the training rows' speakers (``fit(X, y, groups=speakers)``: early stopping on
+    speakers of its own). ``task`` is what it predicts: ``categorical`` (emotion classes, scored
+    by UAR) or ``dimensional`` (one continuous dimension such as arousal, scored by CCC).
     """
 
     id: str
@@ -68,6 +69,7 @@ class ClassifierSpec:
     estimator: str
     search: str = "estimator"
     seeded: bool = True
+    speaker_groups: bool = False
     rejection: Rejection = field(default=_accept, compare=False)
     task: str = "categorical"
 
@@ -95,6 +97,9 @@ REGISTRY: dict[str, ClassifierSpec] = {
             "sklearn.ensemble:RandomForestClassifier",
             search="forest",
             rejection=_rf_rejection,
+        ),
+        ClassifierSpec(
+            "mlp", "Multi-Layer Perceptron", "serflow.mlp:MLPClassifier", speaker_groups=True
         ),
         # dimensional: regressors of one continuous dimension each (serflow/regression.py)
         ClassifierSpec(

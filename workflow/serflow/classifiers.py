@@ -11,7 +11,13 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from serflow.classifier_registry import spec
-from serflow.cv_search import CachedGridSearch, EstimatorSearch, ForestSearch, plain_params
+from serflow.cv_search import (
+    CachedGridSearch,
+    EstimatorSearch,
+    ForestSearch,
+    GroupedEstimatorSearch,
+    plain_params,
+)
 from serflow.svm_search import PrecomputedSVMSearch, supports
 
 
@@ -83,6 +89,8 @@ def tune(
     n_jobs: int = 1,
     folds: list[tuple[np.ndarray, np.ndarray]] | None = None,
     cache_dir: str | Path | None = None,
+    groups: np.ndarray | None = None,
+    estimator_params: dict[str, Any] | None = None,
 ) -> TuningResult:
     """Grid search over ``points`` with stratified ``cv_folds``-fold CV, scored by UAR.
 
@@ -97,15 +105,24 @@ def tune(
     ``n_jobs`` workers of one BLAS thread each, and with ``cache_dir`` a rerun after a grid
     change fits only the new points. A one-point grid is fitted directly, without CV: the one
     point would win whatever the folds, so the model is the one a search would refit.
+
+    ``groups`` (the rows' speakers) go to the fits of a classifier whose spec asks for them
+    (``speaker_groups``); ``estimator_params`` are set on its estimator before the search (the
+    ``mlp``'s ``n_layers`` on an SSL all-layers table).
     """
     if not needs_selection(points):
         folds = []
     options = dict(cv_folds=cv_folds, folds=folds, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir)
-    kind = spec(classifier).search
-    if kind == "kernel_svm" and supports(points):
+    entry = spec(classifier)
+    estimator = make_estimator(classifier, seed).set_params(**(estimator_params or {}))
+    if entry.search == "kernel_svm" and supports(points):
         search = PrecomputedSVMSearch(points, **options)
-    elif kind == "forest":
-        search = ForestSearch(make_estimator(classifier, seed), points, **options)
+    elif entry.search == "forest":
+        search = ForestSearch(estimator, points, **options)
+    elif entry.speaker_groups:
+        if groups is None:
+            raise ValueError(f"{classifier} fits on the training rows' speakers: pass groups")
+        search = GroupedEstimatorSearch(estimator, points, **options).with_speakers(groups)
     else:
-        search = EstimatorSearch(make_estimator(classifier, seed), points, **options)
+        search = EstimatorSearch(estimator, points, **options)
     return TuningResult(search.fit(features, labels))

@@ -178,6 +178,25 @@ def _grid_problems(config: dict[str, Any], grid_checks: Path | None) -> list[str
     ]
 
 
+def _layer_weighting_problems(config: dict[str, Any]) -> list[str]:
+    """Encoders with ``layer: weighted`` among the feature sets need classifiers that learn
+    layer weights (the others would get every layer's features side by side)."""
+    from serflow.layer_weighting import LAYER_WEIGHTING_CLASSIFIERS, WEIGHTED
+
+    encoders = config["ssl"]["encoders"]
+    weighted = [n for n in config["feature_sets"] if encoders.get(n, {}).get("layer") == WEIGHTED]
+    others = [c for c in config["classifiers"] if c not in LAYER_WEIGHTING_CLASSIFIERS]
+    if not weighted or not others:
+        return []
+    learners = ", ".join(LAYER_WEIGHTING_CLASSIFIERS)
+    return [
+        f"ssl.encoders.{name}.layer is weighted, which only {learners} can learn, but "
+        f"classifiers also lists {others}: set classifiers to "
+        f"{list(LAYER_WEIGHTING_CLASSIFIERS)}, or give {name} layer auto or a number"
+        for name in weighted
+    ]
+
+
 def _dataset_problems(config: dict[str, Any]) -> list[str]:
     """Each dataset entry's source and emotions, the test speakers and the cross-corpus set."""
     from serflow import dataset_config
@@ -320,7 +339,7 @@ def load(
     unknown = registry.unknown_feature_sets(config["feature_sets"], encoders)
     if unknown:
         raise ConfigError(f"feature_sets: {'; '.join(unknown)}")
-    problems = _grid_problems(config, grid_checks)
+    problems = _grid_problems(config, grid_checks) or _layer_weighting_problems(config)
     if problems:
         raise ConfigError("\n".join(problems))
     for name, settings in config["datasets"].items():

@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_limits
 from serflow.cv_cache import Folds, Record, ScoreCache, plain_params, point_key
 from serflow.cv_results import best_candidate, results_table
 from serflow.cv_tasks import Group, plan_folds, plan_tasks, run_tasks
+from serflow.leakage import check_early_stopping
 from serflow.metrics import uar
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "EstimatorSearch",
     "ForestSearch",
     "Group",
+    "GroupedEstimatorSearch",
     "Record",
     "plain_params",
     "results_table",
@@ -226,15 +228,49 @@ class EstimatorSearch(CachedGridSearch):
         out = []
         for index in group.candidates:
             start = time.perf_counter()
-            model = clone(self.estimator).set_params(**self.points[index])
-            model.fit(x[train], y[train])
+            model = self.fit_point(index, x, y, train, test)
             fitted = time.perf_counter()
             score = self.score(y[test], model.predict(x[test]))
             out.append((score, fitted - start, time.perf_counter() - fitted))
         return out
 
+    def fit_point(
+        self, index: int, x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray
+    ) -> Any:
+        """Candidate ``index`` fitted on the rows ``train`` (``test``: the rows it is scored on)."""
+        return clone(self.estimator).set_params(**self.points[index]).fit(x[train], y[train])
+
     def refit(self, index: int, shared: Any, x: np.ndarray, y: np.ndarray) -> Any:
         return clone(self.estimator).set_params(**self.points[index]).fit(x, y)
+
+
+class GroupedEstimatorSearch(EstimatorSearch):
+    """An estimator whose ``fit`` takes the rows' speakers (as ``groups``), as the ``mlp`` does
+    for early stopping on a validation part of its own training speakers.
+
+    ``speakers`` holds the speaker of every row; each fit gets those of its training rows only,
+    and the speakers it held out for early stopping (``validation_speakers_``) are checked to be
+    none of the speakers it is scored on.
+    """
+
+    speakers: np.ndarray
+
+    def with_speakers(self, speakers: np.ndarray) -> GroupedEstimatorSearch:
+        """This search with the rows' speakers set."""
+        self.speakers = np.asarray(speakers)
+        return self
+
+    def fit_point(
+        self, index: int, x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray
+    ) -> Any:
+        model = clone(self.estimator).set_params(**self.points[index])
+        model.fit(x[train], y[train], groups=self.speakers[train])
+        check_early_stopping(model.validation_speakers_, self.speakers[test], "an inner fold")
+        return model
+
+    def refit(self, index: int, shared: Any, x: np.ndarray, y: np.ndarray) -> Any:
+        model = clone(self.estimator).set_params(**self.points[index])
+        return model.fit(x, y, groups=self.speakers)
 
 
 class ForestSearch(EstimatorSearch):

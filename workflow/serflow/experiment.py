@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from serflow.classifier_registry import spec
 from serflow.classifiers import TuningResult, needs_selection, tune, uses_precomputed_kernels
 from serflow.fold_rows import part_mask
 from serflow.grids import expand_grid
@@ -18,7 +19,14 @@ from serflow.kernel_memory import (
     linear_points,
     plan_training_rows,
 )
-from serflow.leakage import check_fold, check_rows, check_selection_rows, guarded_columns
+from serflow.layer_weighting import estimator_params
+from serflow.leakage import (
+    check_early_stopping,
+    check_fold,
+    check_rows,
+    check_selection_rows,
+    guarded_columns,
+)
 from serflow.split import inner_folds
 
 log = logging.getLogger(__name__)
@@ -96,7 +104,10 @@ def train_and_test(
     the notebook's, or ``group``, speaker-independent. ``cache_dir`` keeps the CV scores so that
     a rerun fits only new grid points (:func:`serflow.classifiers.tune`). A kernel SVM whose
     matrices would exceed ``memory_budget`` stops, runs on a subsample of the training rows or
-    is replaced by a linear SVM (:func:`serflow.kernel_memory.plan_training_rows`).
+    is replaced by a linear SVM (:func:`serflow.kernel_memory.plan_training_rows`). A classifier
+    that fits on speakers (``mlp``) gets the training rows' speakers, and the speakers its refit
+    stopped early on are checked to be training speakers; an SSL all-layers table
+    (``layer: weighted``) sets its ``n_layers``.
     """
     check_fold(fold)
     order = class_order(metadata)
@@ -145,6 +156,7 @@ def train_and_test(
     )
     check_rows(train_ids, test_ids, guarded_columns(fold))
     check_selection_rows(folds, len(train_ids))
+    params = estimator_params(classifier, [c for c in features.columns if c != "utterance"])
     # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's); a
     # one-point grid is fitted without folds
     tuning = tune(
@@ -157,7 +169,15 @@ def train_and_test(
         seed=seed,
         n_jobs=n_jobs,
         cache_dir=cache_dir,
+        groups=train_ids["speaker"].to_numpy(),
+        estimator_params=params,
     )
+    if spec(searched).speaker_groups:
+        check_early_stopping(
+            tuning.search.best_estimator_.validation_speakers_,
+            test_ids["speaker"].to_numpy(),
+            f"fold {fold['fold']}",
+        )
     codes = tuning.search.predict(x_test)
     predicted = np.asarray(order, dtype=object)[codes]
     predictions = test_ids.assign(predicted=predicted.astype(str))

@@ -64,3 +64,16 @@ def check_selection_rows(folds: list[tuple[np.ndarray, np.ndarray]], n_training:
             raise LeakageError(
                 f"inner fold {k} of the selection uses rows outside the {n_training} training rows"
             )
+
+
+def check_early_stopping(
+    validation_speakers: list[str], held_out_speakers: np.ndarray | list[str], where: str
+) -> None:
+    """The speakers a model stopped its training on (its own validation part) must not be
+    speakers it is scored on (an inner fold's validation speakers, an outer fold's test ones)."""
+    shared = sorted(set(map(str, validation_speakers)) & set(map(str, held_out_speakers)))
+    if shared:
+        raise LeakageError(
+            f"{where}: early stopping used speaker(s) {', '.join(shared)}, which the model is "
+            "scored on; its validation part must be drawn from its training speakers only"
+        )
