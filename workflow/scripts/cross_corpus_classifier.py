@@ -5,7 +5,13 @@ unless cross_corpus.strict asks to stop."""
 
 import pandas as pd
 
-from serflow.cross_corpus import CrossCorpusError, cell_fold, missing_cell, shared_rows
+from serflow.cross_corpus import (
+    CrossCorpusError,
+    cell_fold,
+    cell_rows,
+    missing_cell,
+    shared_rows,
+)
 from serflow.evaluation import test_scores
 from serflow.experiment import train_and_test
 from serflow.kernel_memory import MemoryBudget, record_fields
@@ -27,20 +33,18 @@ cell = {
 def compute_cell() -> tuple[dict, pd.DataFrame]:
     """The cell's scores and test predictions; CrossCorpusError when it cannot be computed."""
     diagonal = wildcards.train == wildcards.test
-    names = [wildcards.train] if diagonal else [wildcards.train, wildcards.test]
-    parts = [
-        shared_rows(
+    features, metadata = cell_rows(
+        wildcards.train,
+        wildcards.test,
+        lambda name, role: shared_rows(
             name,
             read_parquet(snakemake.input[f"{role}_features"]),
             read_parquet(
                 snakemake.input[f"{role}_metadata"], columns=["utterance", "speaker", "emotion"]
             ),
             params.emotions,
-        )
-        for name, role in zip(names, ["train", "test"], strict=False)
-    ]
-    features = pd.concat([part[0] for part in parts], ignore_index=True)
-    metadata = pd.concat([part[1] for part in parts], ignore_index=True)
+        ),
+    )
     split_file = snakemake.input.split if diagonal else None
     fold = cell_fold(wildcards.train, wildcards.test, metadata, split_file, params.grid)
     n_train = len(fold["train_speakers"])

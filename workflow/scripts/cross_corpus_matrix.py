@@ -1,7 +1,6 @@
 """Rule cross_corpus_matrix: the train x test UAR matrix of every feature set and classifier,
 as one long table, Markdown and a heatmap each."""
 
-import json
 from pathlib import Path
 
 from serflow.classifier_registry import CLASSIFIER_NAMES
@@ -9,14 +8,11 @@ from serflow.logs import log_to_file
 from serflow.plots import plot_heatmap
 from serflow.results_matrix import matrix_markdown
 from serflow.summary import cell_labels, cross_corpus_matrix, cross_corpus_table, missing_cells
-from serflow.tables import write_csv, write_text
+from serflow.tables import read_json, write_csv, write_text
 
 log = log_to_file(snakemake.log[0])
 params = snakemake.params
-scores = []
-for path in snakemake.input.scores:
-    with open(path) as stream:
-        scores.append(json.load(stream))
+scores = [read_json(path) for path in snakemake.input.scores]
 table = cross_corpus_table(scores)
 write_csv(table, snakemake.output.csv, index=False, float_format="%.1f")
 heatmaps = {Path(path).name: path for path in snakemake.output.heatmaps}

@@ -5,7 +5,7 @@ written as missing, with its reason, unless cross_corpus.strict asks to stop."""
 
 import pandas as pd
 
-from serflow.cross_corpus import CrossCorpusError, cell_fold
+from serflow.cross_corpus import CrossCorpusError, cell_fold, cell_rows
 from serflow.dimensional_cross_corpus import scaled_rows
 from serflow.kernel_memory import MemoryBudget, record_fields
 from serflow.logs import log_to_file
@@ -28,19 +28,17 @@ cell = {
 def compute_cell() -> tuple[dict, pd.DataFrame]:
     """The cell's scores and test predictions; CrossCorpusError when it cannot be computed."""
     diagonal = wildcards.train == wildcards.test
-    names = [wildcards.train] if diagonal else [wildcards.train, wildcards.test]
     columns = ["utterance", "speaker", *map(target_column, dimensions)]
-    parts = [
-        scaled_rows(
+    features, metadata = cell_rows(
+        wildcards.train,
+        wildcards.test,
+        lambda name, role: scaled_rows(
             name,
             read_parquet(snakemake.input[f"{role}_features"]),
             read_parquet(snakemake.input[f"{role}_metadata"], columns=columns),
             {dimension: params.ranges[name][dimension] for dimension in dimensions},
-        )
-        for name, role in zip(names, ["train", "test"], strict=False)
-    ]
-    features = pd.concat([part[0] for part in parts], ignore_index=True)
-    metadata = pd.concat([part[1] for part in parts], ignore_index=True)
+        ),
+    )
     split_file = snakemake.input.split if diagonal else None
     fold = cell_fold(wildcards.train, wildcards.test, metadata, split_file, params.grid)
     n_train = len(fold["train_speakers"])

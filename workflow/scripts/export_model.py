@@ -1,7 +1,6 @@
 """Rule export_model: the benchmark's best model of one (feature set, classifier), refitted on the
 hold-out split's training speakers and saved as a bundle for `serflow predict`."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -18,14 +17,12 @@ from serflow.fold_rows import part_rows
 from serflow.kernel_memory import MemoryBudget, fitted_classifier, record_fields, subsample_rows
 from serflow.logs import log_to_file
 from serflow.protocol_card import job_card
-from serflow.tables import read_parquet
+from serflow.tables import read_json, read_parquet
 
 log = log_to_file(snakemake.log[0])
 feature_set, classifier = snakemake.wildcards.feature_set, snakemake.wildcards.classifier
-with open(snakemake.input.split) as stream:
-    (fold,) = json.load(stream)["folds"]
-with open(snakemake.input.best_params) as stream:
-    tuned = json.load(stream)
+(fold,) = read_json(snakemake.input.split)["folds"]
+tuned = read_json(snakemake.input.best_params)
 best_params = tuned["best_params"]
 metadata = read_parquet(snakemake.input.metadata)
 metadata = metadata[

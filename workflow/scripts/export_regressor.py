@@ -2,7 +2,6 @@
 every dimension, refitted on the hold-out split's training speakers and saved as one bundle
 for `serflow predict` (one output column per dimension)."""
 
-import json
 from pathlib import Path
 
 from serflow.bundle import extractor_record, normalisation_record, training_statistics
@@ -11,16 +10,14 @@ from serflow.dimensional_bundle import refit_regressor, save_regressor_bundle
 from serflow.kernel_memory import record_fields, subsample_rows
 from serflow.logs import log_to_file
 from serflow.regression import rows_of, target_column
-from serflow.tables import read_parquet
+from serflow.tables import read_json, read_parquet
 
 log = log_to_file(snakemake.log[0])
 params = snakemake.params
 feature_set, regressor = snakemake.wildcards.feature_set, snakemake.wildcards.regressor
 dimensions = params.dimensions
-with open(snakemake.input.split) as stream:
-    (fold,) = json.load(stream)["folds"]
-with open(snakemake.input.best_params) as stream:
-    tuned = json.load(stream)
+(fold,) = read_json(snakemake.input.split)["folds"]
+tuned = read_json(snakemake.input.best_params)
 columns = ["utterance", "speaker", *map(target_column, dimensions)]
 metadata = read_parquet(snakemake.input.metadata, columns=columns)
 speakers = fold["train_speakers"]

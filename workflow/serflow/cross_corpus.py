@@ -10,6 +10,7 @@ is speaker-independent.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -83,6 +84,18 @@ def missing_cell(cell: dict, reason: str) -> tuple[dict, pd.DataFrame]:
         {name: pd.Series(dtype=str) for name in ["utterance", "speaker", "emotion", "predicted"]}
     )
     return {**cell, "uar": None, "n_test": 0, "missing": reason}, predictions
+
+
+def cell_rows(
+    train: str, test: str, read_dataset: Callable[[str, str], tuple[pd.DataFrame, pd.DataFrame]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Features and metadata of a cross-corpus cell, pooled: the training dataset's rows and,
+    off the diagonal, the test dataset's. ``read_dataset(name, role)`` gives one dataset's
+    (features, metadata), role ``train`` or ``test`` naming the rule's inputs."""
+    names = [train] if train == test else [train, test]
+    parts = [read_dataset(name, role) for name, role in zip(names, ["train", "test"], strict=False)]
+    features = pd.concat([part[0] for part in parts], ignore_index=True)
+    return features, pd.concat([part[1] for part in parts], ignore_index=True)
 
 
 def cell_fold(

@@ -4,15 +4,13 @@ CCC, Pearson's r and MAE of every (feature set, regressor, dimension)."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
 from serflow.classifier_registry import CLASSIFIER_NAMES
 from serflow.regression import dimension_scores
 from serflow.stats import bootstrap_mean_interval
-from serflow.tables import read_parquet
+from serflow.tables import read_json, read_parquet
 
 
 def read_results(
@@ -20,10 +18,7 @@ def read_results(
 ) -> tuple[list[dict], pd.DataFrame]:
     """Every job's scores.json, and their test predictions pooled in one table labelled by
     feature set, regressor and fold (sorted)."""
-    scores = []
-    for path in score_files:
-        with open(path) as stream:
-            scores.append(json.load(stream))
+    scores = [read_json(path) for path in score_files]
     parts = [
         read_parquet(path).assign(
             feature_set=score["feature_set"], regressor=score["regressor"], fold=score["fold"]

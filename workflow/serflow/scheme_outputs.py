@@ -4,7 +4,6 @@ matrix figure per (feature set, classifier)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -21,17 +20,14 @@ from serflow.evaluation import (
     rows_of,
 )
 from serflow.plots import plot_confusion
-from serflow.tables import read_parquet, write_csv, write_parquet, write_text
+from serflow.tables import read_json, read_parquet, write_csv, write_parquet, write_text
 
 
 def read_fold_results(
     score_paths: list[str], prediction_paths: list[str]
 ) -> tuple[list[dict], pd.DataFrame]:
     """The scores.json of every tune job, and their test predictions pooled into one table."""
-    scores = []
-    for path in score_paths:
-        with open(path) as stream:
-            scores.append(json.load(stream))
+    scores = [read_json(path) for path in score_paths]
     pooled = pool_predictions(scores, [read_parquet(path) for path in prediction_paths])
     return scores, pooled
 
