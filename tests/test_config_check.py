@@ -9,6 +9,7 @@ import yaml
 
 from serflow import classifier_registry
 from serflow.config_check import ConfigError, load, read_schemas
+from serflow.dataset_config import results_settings
 
 from conftest import REPO
 
@@ -44,6 +45,29 @@ def test_a_minimal_config_gets_every_default_and_loading_twice_changes_nothing()
     assert again.config == snapshot
     assert set(first.config["grids"]) == set(classifier_registry.REGISTRY)
     assert first.config["classifiers"] == ["lr", "svm", "rf"]
+
+
+def test_a_dataset_s_results_settings_are_its_entry_and_what_changes_its_results():
+    config = {
+        "datasets": {
+            "one": {"format": "emodb", "source": "demo"},
+            "two": {"format": "emodb", "source": "demo", "demo": {"seed": 1}},
+        },
+        "threads": {"tune": 4},
+        "audio": {"shard_minutes": 5},
+    }
+    load(config, SCHEMAS)
+    settings = results_settings(config, "two")
+    assert (
+        list(settings["datasets"]) == ["two"] and settings["datasets"]["two"]["demo"]["seed"] == 1
+    )
+    assert not {"threads", "export", "predict", "cross_corpus"} & set(settings)
+    assert "shard_minutes" not in settings["audio"] and settings["audio"]["sample_rate"] == 16000
+    assert settings["grids"] == config["grids"] and settings["evaluation"] == config["evaluation"]
+    # what a results rule writes as YAML is the same whatever the shards or threads
+    other = copy.deepcopy(config) | {"threads": {"tune": 1}}
+    other["audio"]["shard_minutes"] = 60
+    assert yaml.safe_dump(results_settings(other, "two")) == yaml.safe_dump(settings)
 
 
 @pytest.mark.parametrize(

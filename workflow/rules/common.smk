@@ -214,24 +214,14 @@ def extraction_runtime(wildcards, input):
 
 
 def dataset_results_config(name):
-    """The settings that one dataset's results depend on: the config with that dataset only,
-    without thread counts (which change no result), the export and predict settings (which
-    only add model bundles) and the cross-corpus settings. Written next to its results.
-    """
-    view = {
-        key: value
-        for key, value in config.items()
-        if key not in ("threads", "export", "predict", "cross_corpus", "datasets")
-    }
-    return {"datasets": {name: DATASETS[name]}, **view, "audio": decoding_settings()}
+    """The settings that one dataset's results depend on (see
+    serflow.dataset_config.results_settings). Written next to its results."""
+    return dataset_config.results_settings(config, name)
 
 
 def decoding_settings():
-    """How clips are decoded (rate, resampler): the audio settings that results depend on;
-    audio.shard_minutes only cuts the work into jobs."""
-    return {
-        key: value for key, value in config["audio"].items() if key != "shard_minutes"
-    }
+    """How clips are decoded (rate, resampler): the audio settings that results depend on."""
+    return dataset_config.decoding_settings(config["audio"])
 
 
 def config_sha256(name):

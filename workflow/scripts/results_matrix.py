@@ -1,6 +1,7 @@
 """Rule results_matrix: the hold-out results matrix (test UAR in %), its per-class recall,
 paired feature-set comparison and confusion matrices."""
 
+from serflow.dataset_config import results_settings
 from serflow.fold_ids import SCHEME_NAMES
 from serflow.logs import log_to_file
 from serflow.plots import plot_heatmap
@@ -39,6 +40,7 @@ write_scheme_outputs(
     pooled,
     output=snakemake.output,
     params=params,
+    settings=results_settings(snakemake.config, dataset),
     heading=f"{dataset}, {SCHEME_NAMES['holdout']}, test speakers {test_speakers}",
     log=log,
 )

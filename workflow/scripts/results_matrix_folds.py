@@ -2,6 +2,7 @@
 mean ± sd of the test UAR over the outer folds with a bootstrap interval, UAR per fold, per-class
 recall, paired feature-set comparison and confusion matrices."""
 
+from serflow.dataset_config import results_settings
 from serflow.fold_ids import SCHEME_NAMES
 from serflow.logs import log_to_file
 from serflow.plots import plot_heatmap, plot_uar_per_fold
@@ -74,6 +75,7 @@ write_scheme_outputs(
     pooled,
     output=snakemake.output,
     params=params,
+    settings=results_settings(snakemake.config, dataset),
     heading=f"{dataset}, {described}",
     log=log,
 )

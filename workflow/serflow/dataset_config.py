@@ -167,3 +167,27 @@ def split_settings(name: str, settings: dict[str, Any], split: dict[str, Any]) -
     merged.update(settings.get("split", {}))
     merged.setdefault("use_database_splits", False)
     return merged
+
+
+#: Config sections that change no dataset's results: thread counts, the model bundles
+#: (export, predict), the cross-corpus matrix (its own results) and the dataset list.
+NOT_RESULTS_SETTINGS = ("threads", "export", "predict", "cross_corpus", "datasets")
+
+
+def decoding_settings(audio: dict[str, Any]) -> dict[str, Any]:
+    """How clips are decoded (rate, resampler): the ``audio:`` settings that results depend on;
+    audio.shard_minutes only cuts the work into jobs."""
+    return {key: value for key, value in audio.items() if key != "shard_minutes"}
+
+
+def results_settings(config: dict[str, Any], name: str) -> dict[str, Any]:
+    """The settings that dataset ``name``'s results depend on, from the checked config (defaults
+    filled in): the config with that dataset only, without :data:`NOT_RESULTS_SETTINGS`, and the
+    audio decoding settings. The results rules write it next to the results; its digest makes
+    them rerun when it changes, and a rule script rebuilds it from ``snakemake.config``."""
+    view = {key: value for key, value in config.items() if key not in NOT_RESULTS_SETTINGS}
+    return {
+        "datasets": {name: config["datasets"][name]},
+        **view,
+        "audio": decoding_settings(config["audio"]),
+    }

@@ -33,13 +33,20 @@ def read_fold_results(
 
 
 def write_scheme_outputs(
-    pooled: pd.DataFrame, *, output: Any, params: Any, heading: str, log: logging.Logger
+    pooled: pd.DataFrame,
+    *,
+    output: Any,
+    params: Any,
+    settings: dict[str, Any],
+    heading: str,
+    log: logging.Logger,
 ) -> None:
     """Write the recall table, comparison, pooled predictions, config and confusion figures to
     the rule's ``output`` (recall, comparison, predictions, config, confusion), with the rule's
-    ``params`` (feature_sets, classifiers, permutations, seed, config); ``heading`` (dataset
-    and scheme) ends each figure's title."""
-    feature_sets, classifiers, config = params.feature_sets, params.classifiers, params.config
+    ``params`` (feature_sets, classifiers, permutations, seed); ``settings`` is the dataset's
+    results config (serflow.dataset_config.results_settings), written as YAML; ``heading``
+    (dataset and scheme) ends each figure's title."""
+    feature_sets, classifiers = params.feature_sets, params.classifiers
     recall = recall_table(pooled, feature_sets, classifiers)
     write_csv(recall, output.recall, float_format="%.1f")
     comparison = compare_feature_sets(
@@ -66,7 +73,6 @@ def write_scheme_outputs(
     )
     write_csv(comparison, output.comparison, index=False)
     write_parquet(pooled, output.predictions)
-    settings = {key: value for key, value in config.items() if key != "threads"}
     write_text(yaml.safe_dump(settings, sort_keys=False), output.config)
     plots = {Path(path).name: path for path in output.confusion}
     pooled_over = " pooled over the folds" if pooled["fold"].nunique() > 1 else ""

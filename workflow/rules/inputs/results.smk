@@ -72,8 +72,9 @@ def evaluation_targets():
 
 
 def results_params():
-    """What the results rules read from config. They also write the config next to the
-    results: its digest makes them rerun when it changes."""
+    """What the results rules read from config. They also write the dataset's results config
+    next to the results (rebuilt from snakemake.config, so that the report shows no config
+    dict among the job's parameters): its digest makes them rerun when it changes."""
     return {
         "feature_sets": FEATURE_SETS,
         "classifiers": CLASSIFIERS,
@@ -82,7 +83,6 @@ def results_params():
         "permutations": EVALUATION["permutations"],
         "seed": EVALUATION["seed"],
         "config_sha256": lambda wildcards: config_sha256(wildcards.dataset),
-        "config": lambda wildcards: dataset_results_config(wildcards.dataset),
     }
 
 
