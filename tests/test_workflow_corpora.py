@@ -172,6 +172,8 @@ def test_adding_a_dataset_plans_only_its_jobs_and_the_summary(corpora, tmp_path)
         "results_matrix": 1,
         "datasets_summary": 1,
         "speaker_probe": 1,
+        "exploration_distributions": 1,
+        "exploration_embedding": 1,
     }
 
 
