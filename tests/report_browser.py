@@ -5,7 +5,9 @@ on file descriptor 3, replies on 4, each a JSON message ending in a NUL byte), s
 beyond Python's standard library and Debian's ``chromium`` package is needed.
 
 Also a command-line check: ``python tests/report_browser.py results/report.html shot.png``
-prints what the report shows for its results matrix and saves a screenshot of a confusion matrix.
+prints the report's landing text and saves a screenshot of it as ``shot.png``, then prints what
+the report shows for its results matrix and saves a screenshot of a confusion matrix as
+``shot.confusion.png``.
 """
 
 from __future__ import annotations
@@ -122,18 +124,37 @@ class ReportBrowser:
         """The text that the page shows."""
         return self.evaluate("document.body.innerText")
 
-    def click_menu(self, label: str) -> None:
-        """Click the navigation entry (category, subcategory) with this label."""
+    def landing_text(self) -> str:
+        """The text of serflow's landing text (workflow/report/workflow.rst) as shown."""
+        self.wait_for("document.querySelector('#serflow-landing') !== null")
+        return self.evaluate(
+            "document.querySelector('#serflow-landing').closest('.prose').innerText"
+        )
+
+    def _click_anchor(self, within: str, text: str) -> None:
+        """Click the first link under the CSS selector ``within`` whose text is ``text``."""
         found = self.evaluate(
             f"""(() => {{
-                const link = [...document.querySelectorAll('a')].find(
-                    a => a.innerText.trim() === {json.dumps(label)});
+                const link = [...document.querySelectorAll({json.dumps(within + " a")})].find(
+                    a => a.innerText.trim() === {json.dumps(text)});
                 if (link) link.click();
                 return Boolean(link);
             }})()"""
         )
         if not found:
-            raise LookupError(f"no menu entry {label!r} in:\n{self.text()}")
+            raise LookupError(f"no link {text!r} in:\n{self.text()}")
+
+    def click_link(self, text: str) -> None:
+        """Click the link of the page (not of the menu) whose text is ``text``."""
+        self._click_anchor(".prose", text)
+
+    def open_details(self) -> None:
+        """Unfold every folded section (``<details>``) of the page."""
+        self.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+
+    def click_menu(self, label: str) -> None:
+        """Click the navigation entry (category, subcategory) with this label."""
+        self._click_anchor("body", label)
 
     def click_result(self, row_text: list[str], button: str) -> None:
         """In the results table, click the ``view`` or ``info`` button of the row whose cells
@@ -199,8 +220,11 @@ class ReportBrowser:
 
 
 def main(report: str, screenshot: str) -> None:
-    """Print the results matrix as the report shows it; screenshot the first confusion matrix."""
+    """Print the landing text and screenshot it; print the results matrix as its category shows
+    it; screenshot the first confusion matrix."""
     with ReportBrowser(Path(report)) as browser:
+        print(browser.landing_text())
+        print(browser.screenshot(Path(screenshot)))
         browser.click_menu("Results matrix")
         browser.wait_for("document.querySelectorAll('tr').length > 1")
         browser.click_result(["results_matrix"], "info")
@@ -212,7 +236,7 @@ def main(report: str, screenshot: str) -> None:
         browser.evaluate("document.querySelectorAll('td:last-child a')[0].click()")
         browser.wait_for("document.querySelector('img[src^=\"data:image/png\"]') !== null")
         print(browser.shown_image())
-        print(browser.screenshot(Path(screenshot)))
+        print(browser.screenshot(Path(screenshot).with_suffix(".confusion.png")))
 
 
 if __name__ == "__main__":

@@ -95,7 +95,10 @@ def test_feature_tables_are_keyed_float32_and_normalised_per_speaker(demo_run):
 def test_same_config_twice_gives_identical_results(demo_run, tmp_path):
     shutil.copy(demo_run / "config.yaml", tmp_path / "config.yaml")
     run_snakemake(tmp_path, "--cores", "2")
-    for name in ["results_matrix.csv", "results_matrix.md", "split.json", "metadata.parquet"]:
+    exploration = ["speakers.csv", "labels.png", "durations.png"]
+    exploration += [f"embedding/{feature_set}.png" for feature_set in FEATURE_SETS]
+    for name in ["results_matrix.csv", "results_matrix.md", "split.json", "metadata.parquet",
+                 *(f"exploration/{name}" for name in exploration)]:  # fmt: skip
         first = (demo_run / "results" / "demo" / name).read_bytes()
         if name == "metadata.parquet":  # holds absolute paths of the temp dirs
             a = pd.read_parquet(demo_run / "results" / "demo" / name).drop(columns="path")
@@ -107,6 +110,22 @@ def test_same_config_twice_gives_identical_results(demo_run, tmp_path):
         a = pd.read_parquet(demo_run / f"results/demo/features/{feature_set}.parquet")
         b = pd.read_parquet(tmp_path / f"results/demo/features/{feature_set}.parquet")
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_exploration_shows_the_metadata_s_labels_durations_and_each_feature_space(demo_run):
+    results = demo_run / "results" / "demo"
+    figures = ["labels.png", "durations.png"] + [f"embedding/{name}.png" for name in FEATURE_SETS]
+    for name in figures:
+        assert (results / "exploration" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    metadata = pd.read_parquet(results / "metadata.parquet")
+    table = pd.read_csv(results / "exploration/speakers.csv", dtype={"speaker": str})
+    table = table.set_index("speaker")
+    counts = pd.crosstab(metadata["speaker"], metadata["emotion"])
+    assert table.drop(index="all")[list(counts.columns)].equals(counts.rename_axis(None, axis=1))
+    assert table.loc["all", "utterances"] == len(metadata)
+    assert table.loc["all", "duration_total_s"] == pytest.approx(
+        metadata["duration_s"].sum(), abs=1e-3
+    )
 
 
 def _changed_config(demo_run: Path, change) -> str:
@@ -343,6 +362,11 @@ def test_html_report_shows_the_matrix_and_a_confusion_matrix_in_chromium(demo_ru
         pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
     matrix = pd.read_csv(demo_run / "results/demo/results_matrix.loso.csv", index_col=0)
     with ReportBrowser(report) as browser:
+        # the report opens on the matrix of the run's scheme
+        landing = browser.landing_text()
+        assert "leave one speaker out (loso, 10 outer folds)" in landing
+        for cell in matrix["Support Vector Machine"]:
+            assert cell in landing
         browser.click_menu("Results matrix")
         browser.wait_for("document.querySelectorAll('tr').length > 1")
         browser.click_result(["results_matrix.loso.csv"], "info")
@@ -368,13 +392,43 @@ def test_html_report_shows_the_matrix_and_a_confusion_matrix_in_chromium(demo_ru
         browser.wait_for("document.body.innerText.includes('inner_cv')")
 
 
-def test_html_report_of_the_holdout_run(demo_run):
+def test_html_report_opens_on_the_matrix_protocol_plots_and_yaml_config(demo_run):
     report = demo_run / "results" / "report.html"
     run_snakemake(demo_run, "--report", str(report))
     html = report.read_text()
     for name in ["results_matrix.csv", "results_matrix.png", "recall_per_class.csv",
-                 "comparison.csv", "compare.svm.png"]:  # fmt: skip
+                 "comparison.csv", "compare.svm.png", "labels.png",
+                 "hybrid_byols.png"]:  # fmt: skip
         assert name in html
+    from report_browser import ReportBrowser, find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+    results = demo_run / "results" / "demo"
+    matrix = pd.read_csv(results / "results_matrix.csv", dtype=str)  # the cells as written
+    caption = (results / "results_matrix.md").read_text().splitlines()[0]
+    settings = (results / "evaluation/holdout/config.yaml").read_text()
+    with ReportBrowser(report) as browser:
+        landing = browser.landing_text()
+        # the matrix as a table (cells tab-separated), under its caption with the protocol card
+        for row in [list(matrix.columns), *matrix.to_numpy().tolist()]:
+            assert "\t".join(row) in landing, row
+        assert caption in landing and "Protocol: one speaker hold-out" in caption
+        assert "Protocol card of demo (holdout)" in landing
+        assert "inner_cv: kfold" not in landing  # folded until the reader opens it
+        browser.open_details()
+        landing = browser.landing_text()
+        assert settings.strip() in landing  # the config as YAML, line for line
+        assert "shared_speakers\t0" in landing  # the protocol card, every item
+        browser.screenshot(demo_run / "results" / "report_landing.png")
+        # a plot link opens the figure's caption; the job parameters hold no config dict
+        browser.click_link("labels")
+        browser.wait_for("document.body.innerText.includes('Label distribution of demo')")
+        assert "results/demo/exploration/labels.png" in browser.text()
+        browser.click_link("heatmap")
+        browser.wait_for("document.body.innerText.includes('config_sha256=')")
+        assert "results/demo/results_matrix.png" in browser.text()
+        assert "config={" not in browser.text() and "'datasets':" not in browser.text()
 
 
 # --- the kernel SVM's memory budget (issue 14) ---------------------------------------------------

@@ -130,7 +130,7 @@ def test_the_holdout_matrix_and_the_report(run):
     matrix = pd.read_csv(run / "results/dim/dimensional/holdout/arousal/results_matrix.csv")
     assert matrix.shape == (1, 3) and -1 <= matrix.iloc[0, 1] <= 1
     report = (run / "report.html").read_text()
-    assert "Dimensional: CCC matrix" in report and "predicted vs true" in report
+    assert "Dimensional CCC matrix" in report and "predicted vs true" in report
 
 
 def test_both_tasks_on_one_corpus_plan_classifiers_and_regressors(tmp_path):

@@ -67,7 +67,7 @@ rule dimensional_results_matrix:
         csv=report(
             "results/{dataset}/dimensional/{scheme}/{dimension}/results_matrix.csv",
             caption="../report/dimensional_matrix.rst",
-            category="Dimensional: CCC matrix",
+            category="Dimensional CCC matrix",
             subcategory="{scheme}",
             labels={"dataset": "{dataset}", "dimension": "{dimension}"},
         ),
@@ -75,14 +75,14 @@ rule dimensional_results_matrix:
         heatmap=report(
             "results/{dataset}/dimensional/{scheme}/{dimension}/results_matrix.png",
             caption="../report/dimensional_matrix.rst",
-            category="Dimensional: CCC matrix",
+            category="Dimensional CCC matrix",
             subcategory="{scheme}",
             labels={"dataset": "{dataset}", "dimension": "{dimension} heatmap"},
         ),
         scatter=report(
             "results/{dataset}/dimensional/{scheme}/{dimension}/scatter.png",
             caption="../report/dimensional_scatter.rst",
-            category="Dimensional: predicted vs true",
+            category="Dimensional predicted vs true",
             subcategory="{scheme}",
             labels={"dataset": "{dataset}", "dimension": "{dimension}"},
         ),
@@ -106,7 +106,7 @@ rule dimensional_scores:
         scores=report(
             "results/{dataset}/dimensional/{scheme}/scores.csv",
             caption="../report/dimensional_scores.rst",
-            category="Dimensional: scores",
+            category="Dimensional scores",
             subcategory="{scheme}",
         ),
     log:
