@@ -115,7 +115,16 @@ def test_a_dimensional_config_names_its_dimensions_and_regressors():
     assert settings.regressors == ("ridge", "svr", "rf_regressor")
     assert settings.dimensions == {"dim": ["arousal"]}
     assert settings.dimensional_datasets == ["dim"]
-    assert classifier_registry.of_task("dimensional") == ["ridge", "svr", "rf_regressor"]
+    assert classifier_registry.of_task("dimensional") == [
+        "ridge",
+        "svr",
+        "rf_regressor",
+        "mlp_regressor",
+    ]
+    config = dimensional_config(arousal={"range": [1, 5]}) | {"regressors": ["mlp_regressor"]}
+    settings = load(config, SCHEMAS)
+    assert settings.regressors == ("mlp_regressor",)
+    assert config["grids"]["mlp_regressor"] == config["grids"]["mlp"]  # the same default
 
 
 @pytest.mark.parametrize(
@@ -128,6 +137,13 @@ def test_a_dimensional_config_names_its_dimensions_and_regressors():
         (lambda c: c.update(regressors=["svm"]), "regressors: 'svm' is not a regressor"),
         (lambda c: c.update(grids={"ridge": {"alpha": [-1.0]}}), r"grids.ridge\[0\].alpha"),
         (lambda c: c.update(grids={"svr": {"epsilon": ["x"]}}), r"grids.svr\[0\].epsilon"),
+        (lambda c: c.update(regressors=["mlp"]), "'mlp' is not a regressor; .*mlp_regressor"),
+        (
+            lambda c: c.update(
+                regressors=["mlp_regressor"], grids={"mlp_regressor": {"dropout": [1.5]}}
+            ),
+            r"grids.mlp_regressor\[0\].dropout: 1.5",
+        ),
         (
             lambda c: c.update(cross_corpus={"dimensions": ["arousal"]}),
             r"cross_corpus.dimensions: 'arousal' is a target of \['dim'\]",

@@ -4,8 +4,9 @@ A bundle is a folder of two files (three for a PyTorch head):
 
 * ``model.skops``: the classifier and the training rows' feature statistics, in skops' format,
   which, unlike pickle, runs no code from the file and loads only types that are trusted;
-* ``model.safetensors``: the network weights of a PyTorch classifier (``mlp``), which the
-  classifier in ``model.skops`` is stored without: safetensors holds tensors only, no code;
+* ``model.safetensors``: the network weights of a PyTorch head (``mlp``; a regressor bundle's
+  ``mlp_regressor``, each dimension's tensors named ``<dimension>/<tensor>``), which the model
+  in ``model.skops`` is stored without: safetensors holds tensors only, no code;
 * ``manifest.json``: what a user (or :mod:`serflow.predict`) needs to know to apply it, readable:
   labels, feature set and extractor settings, normalisation, training speakers, serflow version,
   config digest, grid point, and the SHA-256 of each model file (a damaged file is detected).
@@ -59,6 +60,7 @@ TRUSTED_TYPES = [
     "serflow.linear_svm.CappedLinearSVC",
     "serflow.kernel_svr.KernelSVR",
     "serflow.mlp.MLPClassifier",
+    "serflow.mlp.MLPRegressor",
 ]
 
 
@@ -246,13 +248,11 @@ def write_bundle(
     versions, feature count and the model file's digest. Returns the manifest written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    weights = getattr(model, "weights_", None)
-    stored, files = model, {}
-    if weights is not None:  # a PyTorch head: its weights as safetensors, the rest in skops
+    stored, weights = _without_weights(model)
+    files = {}
+    if weights:  # a PyTorch head: its weights as safetensors, the rest in skops
         from safetensors.numpy import save
 
-        stored = copy.copy(model)
-        del stored.weights_
         tensors = save({name: np.ascontiguousarray(value) for name, value in weights.items()})
         weights_path = folder / WEIGHTS_FILE
         atomic_write(weights_path, lambda temp: Path(temp).write_bytes(tensors))
@@ -278,6 +278,37 @@ def write_bundle(
     }
     write_json(full, folder / MANIFEST_FILE)
     return full
+
+
+def _without_weights(model: Any) -> tuple[Any, dict[str, np.ndarray]]:
+    """``model`` without the network weights of its PyTorch heads, and those weights by
+    tensor name: a head's own names, or for one model per dimension (a dict)
+    ``<dimension>/<name>`` of each dimension's head. The models given are left whole."""
+    if isinstance(model, dict):
+        stored, weights = {}, {}
+        for dimension, member in model.items():
+            stored[dimension], own = _without_weights(member)
+            weights.update({f"{dimension}/{name}": value for name, value in own.items()})
+        return stored, weights
+    weights = getattr(model, "weights_", None)
+    if weights is None:
+        return model, {}
+    stored = copy.copy(model)
+    del stored.weights_
+    return stored, dict(weights)
+
+
+def _put_weights(model: Any, weights: dict[str, np.ndarray]) -> None:
+    """Give the heads of a loaded ``model`` their weights back (see :func:`_without_weights`)."""
+    if not isinstance(model, dict):
+        model.weights_ = weights
+        return
+    by_dimension: dict[str, dict[str, np.ndarray]] = {}
+    for name, value in weights.items():
+        dimension, _, tensor = name.rpartition("/")
+        by_dimension.setdefault(dimension, {})[tensor] = value
+    for dimension, own in by_dimension.items():
+        model[dimension].weights_ = own
 
 
 @dataclass
@@ -398,7 +429,7 @@ def load_bundle(folder: str | Path) -> Bundle:
         raise BundleError(f"{model_path} cannot be loaded ({error}); export it again") from error
     classifier = payload["classifier"]
     if "weights_file" in manifest:
-        classifier.weights_ = _load_weights(folder, manifest)
+        _put_weights(classifier, _load_weights(folder, manifest))
     return Bundle(
         folder=folder,
         manifest=manifest,

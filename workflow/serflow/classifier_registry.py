@@ -121,6 +121,13 @@ REGISTRY: dict[str, ClassifierSpec] = {
             rejection=_rf_rejection,
             task="dimensional",
         ),
+        ClassifierSpec(
+            "mlp_regressor",
+            "Multi-Layer Perceptron Regression",
+            "serflow.mlp:MLPRegressor",
+            speaker_groups=True,
+            task="dimensional",
+        ),
     ]
 }
 

@@ -245,8 +245,8 @@ class EstimatorSearch(CachedGridSearch):
 
 
 class GroupedEstimatorSearch(EstimatorSearch):
-    """An estimator whose ``fit`` takes the rows' speakers (as ``groups``), as the ``mlp`` does
-    for early stopping on a validation part of its own training speakers.
+    """An estimator whose ``fit`` takes the rows' speakers (as ``groups``), as the ``mlp`` and
+    ``mlp_regressor`` do for early stopping on a validation part of their own training speakers.
 
     ``speakers`` holds the speaker of every row; each fit gets those of its training rows only,
     and the speakers it held out for early stopping (``validation_speakers_``) are checked to be
