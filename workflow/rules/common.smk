@@ -256,6 +256,7 @@ def print_run_warnings():
 
 
 onsuccess:
+    print_closing_summary()
     print_run_warnings()
 
 
