@@ -48,9 +48,14 @@ BUNDLE_FORMAT = 1
 MODEL_FILE = "model.skops"
 MANIFEST_FILE = "manifest.json"
 #: Types besides skops' defaults that a serflow bundle may contain, trusted when loading one.
+#: XGBoost's are its scikit-learn wrapper and its Booster, whose state skops restores as bytes
+#: that XGBoost's own (C++) model reader parses: no Python object is unpickled.
 TRUSTED_TYPES = [
     "serflow.kernel_svm.KernelSVM",
     "serflow.linear_svm.CappedLinearSVC",
+    "serflow.xgb_classifier.LabelledXGBClassifier",
+    "xgboost.sklearn.XGBClassifier",
+    "xgboost.core.Booster",
 ]
 
 
@@ -113,11 +118,17 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+#: Names skops gives the files of an archive: an object's id (arrays) or a random UUID (bytes,
+#: such as an XGBoost Booster's model).
+_GENERATED = re.compile(r"(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.\w+")
+
+
 def canonical_skops(data: bytes) -> bytes:
     """skops' archive ``data`` made byte-identical for identical content.
 
     skops names the archive's array files and tags its schema nodes with ``id()`` of the objects
-    (memory addresses, different in every process) and stamps the files with the current time.
+    (memory addresses, different in every process), names its bytes files with random UUIDs and
+    stamps the files with the current time.
     Here ids and file names are numbered in schema order (equal ids stay equal, so shared
     objects stay shared) and every file gets the same time stamp.
     """
@@ -130,7 +141,7 @@ def canonical_skops(data: bytes) -> bytes:
             for key, value in node.items():
                 if key == "__id__" and isinstance(value, int):
                     out[key] = ids.setdefault(value, len(ids) + 1)
-                elif key == "file" and isinstance(value, str) and re.fullmatch(r"\d+\.\w+", value):
+                elif key == "file" and isinstance(value, str) and _GENERATED.fullmatch(value):
                     suffix = value.split(".", 1)[1]
                     out[key] = files.setdefault(value, f"{len(files) + 1:06d}.{suffix}")
                 else:

@@ -58,7 +58,8 @@ class ClassifierSpec:
     :func:`serflow.classifiers.tune` searches its grid (``estimator``: each point fitted as
     GridSearchCV would; ``forest``: one fit of the largest forest scores the smaller ones;
     ``kernel_svm``: kernels from one Gram matrix). ``seeded`` says whether it takes a
-    ``random_state``.
+    ``random_state``; ``class_weight`` whether it takes ``class_weight="balanced"``
+    (``balance: class_weight``, :mod:`serflow.balance`).
     """
 
     id: str
@@ -66,6 +67,7 @@ class ClassifierSpec:
     estimator: str
     search: str = "estimator"
     seeded: bool = True
+    class_weight: bool = True
     rejection: Rejection = field(default=_accept, compare=False)
 
     def make(self, seed: int) -> Any:
@@ -93,6 +95,14 @@ REGISTRY: dict[str, ClassifierSpec] = {
             search="forest",
             rejection=_rf_rejection,
         ),
+        ClassifierSpec(
+            "knn",
+            "k-Nearest Neighbours",
+            "sklearn.neighbors:KNeighborsClassifier",
+            seeded=False,
+            class_weight=False,
+        ),
+        ClassifierSpec("xgb", "XGBoost", "serflow.xgb_classifier:LabelledXGBClassifier"),
     ]
 }
 
