@@ -13,6 +13,8 @@ from serflow.bundle import (
     TRUSTED_TYPES,
     BundleError,
     canonical_skops,
+    export_description,
+    export_speakers,
     load_bundle,
     refit_best,
     save_bundle,
@@ -188,3 +190,13 @@ def test_xgboost_bundle_loads_with_only_its_trusted_types(tmp_path):
     loaded = load_bundle(folder)
     np.testing.assert_array_equal(loaded.class_scores(x_test), model.predict_proba(x_test))
     assert loaded.predict(x_test).tolist() == [labels[c] for c in model.predict(x_test)]
+
+
+def test_export_trains_on_the_split_or_on_every_speaker_and_says_so_under_loso():
+    fold = {"train_speakers": ["03", "08"], "test_speakers": ["11"]}
+    assert export_speakers(fold, ["11", "08", "03"], "split_training") == (["03", "08"], ["11"])
+    assert export_speakers(fold, ["11", "08", "03"], "all_speakers") == (["03", "08", "11"], [])
+    loso = export_description("split_training", "loso")
+    assert "hold-out split's training speakers" in loso and "evaluation.scheme loso" in loso
+    assert "every speaker" in export_description("all_speakers", "holdout")
+    assert "evaluation.scheme" not in export_description("all_speakers", "holdout")

@@ -64,6 +64,7 @@ outcome = train_and_test(
     n_jobs=snakemake.threads,
     cache_dir=params.cache_dir,
     memory_budget=MemoryBudget.from_config(params.svm_memory),
+    balance=params.balance,
 )
 scores = {
     "feature_set": wildcards.feature_set,

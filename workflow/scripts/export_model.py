@@ -1,12 +1,20 @@
 """Rule export_model: the benchmark's best model of one (feature set, classifier), refitted on the
-hold-out split's training speakers and saved as a bundle for `serflow predict`."""
+hold-out split's training speakers or on every speaker (export.train_on) and saved as a bundle
+for `serflow predict`."""
 
 import json
 from pathlib import Path
 
 import numpy as np
 
-from serflow.bundle import file_sha256, refit_best, save_bundle, training_statistics
+from serflow.bundle import (
+    export_description,
+    export_speakers,
+    file_sha256,
+    refit_best,
+    save_bundle,
+    training_statistics,
+)
 from serflow.experiment import class_order, encode, labelled_rows
 from serflow.kernel_memory import MemoryBudget, fitted_classifier, record_fields, subsample_rows
 from serflow.logs import log_to_file
@@ -22,8 +30,11 @@ best_params = tuned["best_params"]
 metadata = read_parquet(
     snakemake.input.metadata, columns=["utterance", "speaker", "label", "emotion"]
 )
-speakers = fold["train_speakers"]
-# the rows tune_classifier trained on, in its order
+train_on = snakemake.params.train_on
+speakers, test_speakers = export_speakers(fold, metadata["speaker"].unique().tolist(), train_on)
+description = export_description(train_on, snakemake.params.scheme)
+log.info("%s/%s (export.train_on: %s): %s", feature_set, classifier, train_on, description)
+# split_training: the rows tune_classifier trained on, in its order
 x_train, train_emotions, train_ids = labelled_rows(
     read_parquet(snakemake.input.features), metadata, speakers
 )
@@ -51,6 +62,7 @@ estimator = refit_best(
     y_train,
     snakemake.params.seed,
     memory_budget=MemoryBudget.from_config(snakemake.params.svm_memory),
+    balance=snakemake.params.balance,
 )
 raw = read_parquet(snakemake.input.raw_features)
 raw_train = raw[raw["utterance"].isin(train_ids["utterance"])].sort_values("utterance")
@@ -87,6 +99,7 @@ manifest = save_bundle(
         "classifier": classifier,
         "best_params": best_params,
         "seed": snakemake.params.seed,
+        "balance": snakemake.params.balance,
         "audio": snakemake.params.audio,
         "extractor": extractor,
         "normalisation": {
@@ -97,8 +110,11 @@ manifest = save_bundle(
                 str(speaker): int(count) for speaker, count in per_speaker.items()
             },
         },
+        "train_on": train_on,
+        "evaluation_scheme": snakemake.params.scheme,
+        "fit": description,
         "training_speakers": [str(speaker) for speaker in speakers],
-        "test_speakers": [str(speaker) for speaker in fold["test_speakers"]],
+        "test_speakers": [str(speaker) for speaker in test_speakers],
         "n_training_utterances": len(train_ids),
         "config_sha256": snakemake.params.config_sha256,
         **record_fields(over_budget),

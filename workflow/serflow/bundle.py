@@ -31,6 +31,7 @@ from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
 import serflow
+from serflow.balance import oversample
 from serflow.classifiers import make_estimator, uses_precomputed_kernels
 from serflow.grids import expand_grid
 from serflow.kernel_memory import (
@@ -71,6 +72,7 @@ def refit_best(
     labels: np.ndarray,
     seed: int,
     memory_budget: MemoryBudget | None = None,
+    balance: str = "none",
 ) -> BaseEstimator:
     """The best grid point fitted on all training rows, as :func:`serflow.classifiers.tune`
     refits it, as an estimator that predicts from feature rows.
@@ -79,9 +81,14 @@ def refit_best(
     point of the expanded grid supported): then a :class:`KernelSVM`, otherwise the scikit-learn
     estimator itself. The fit runs on one BLAS thread, as the search's refit does. A kernel SVM
     whose refit (and prediction of the training rows) would exceed ``memory_budget`` raises
-    :class:`~serflow.kernel_memory.KernelMemoryError` before anything is allocated.
+    :class:`~serflow.kernel_memory.KernelMemoryError` before anything is allocated. With
+    ``balance: oversample`` the rows are oversampled as the search's refit oversamples them
+    (``class_weight`` is in ``best_params`` already).
     """
     points, _ = expand_grid(classifier, grid, n_classes=len(np.unique(labels)))
+    if balance == "oversample":
+        rows = oversample(np.arange(len(labels)), np.asarray(labels), seed)
+        features, labels = np.asarray(features)[rows], np.asarray(labels)[rows]
     with threadpool_limits(limits=1):
         if uses_precomputed_kernels(classifier, points):
             n_rows = len(labels)
@@ -93,6 +100,37 @@ def refit_best(
             return KernelSVM(best_params, seed=seed).fit(features, labels)
         estimator = clone(make_estimator(classifier, seed)).set_params(**best_params)
         return estimator.fit(np.asarray(features), labels)
+
+
+def export_speakers(
+    fold: dict, all_speakers: list[str], train_on: str
+) -> tuple[list[str], list[str]]:
+    """The (training, test) speakers of an exported model (``export.train_on``).
+
+    ``split_training``: the hold-out split's ``fold`` as the benchmark ran it, so that the
+    bundle predicts its test speakers exactly as the benchmark did; ``all_speakers``: every
+    speaker of the dataset (sorted), none left to test on: the model to deploy.
+    """
+    if train_on == "split_training":
+        return list(fold["train_speakers"]), list(fold["test_speakers"])
+    if train_on == "all_speakers":
+        return sorted(all_speakers), []
+    raise ValueError(f"export.train_on {train_on!r}: use split_training or all_speakers")
+
+
+def export_description(train_on: str, scheme: str) -> str:
+    """A sentence for the log and the manifest: which fit the bundle is, under which scheme."""
+    chosen = "the hold-out split's grid search chose its point"
+    if train_on == "all_speakers":
+        what = f"refitted on every speaker of the dataset ({chosen}); no test speaker is left"
+    else:
+        what = f"refitted on the hold-out split's training speakers ({chosen}), as benchmarked"
+    if scheme != "holdout":
+        what += (
+            f"; evaluation.scheme {scheme} measured the UARs with its own folds, which the "
+            "bundle does not use (its numbers are the hold-out's)"
+        )
+    return what
 
 
 def score_kind(estimator: BaseEstimator) -> str:

@@ -137,3 +137,15 @@ def unknown_classifiers(classifiers: list[str]) -> list[str]:
         for name in classifiers
         if name not in REGISTRY
     ]
+
+
+def unweighted_classifiers(classifiers: list[str], balance: str) -> list[str]:
+    """One line per configured classifier that ``balance: class_weight`` cannot weight."""
+    if balance != "class_weight":
+        return []
+    return [
+        f"balance: class_weight, but classifier {name!r} takes no class weights: use "
+        "balance: oversample, or leave it out of classifiers"
+        for name in classifiers
+        if not REGISTRY[name].class_weight
+    ]

@@ -62,6 +62,7 @@ def tune(
     n_jobs: int = 1,
     folds: list[tuple[np.ndarray, np.ndarray]] | None = None,
     cache_dir: str | Path | None = None,
+    oversample: bool = False,
 ) -> TuningResult:
     """Grid search over ``points`` with stratified ``cv_folds``-fold CV, scored by UAR.
 
@@ -74,9 +75,17 @@ def tune(
     (:mod:`serflow.cv_search`): SVM kernels come from one Gram matrix (:mod:`serflow.svm_search`),
     a forest's largest ``n_estimators`` also scores the smaller ones, fits run longest first on
     ``n_jobs`` workers of one BLAS thread each, and with ``cache_dir`` a rerun after a grid
-    change fits only the new points.
+    change fits only the new points. ``oversample`` balances the classes of each fold's
+    training rows and of the refit's (:mod:`serflow.balance`).
     """
-    options = dict(cv_folds=cv_folds, folds=folds, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir)
+    options = dict(
+        cv_folds=cv_folds,
+        folds=folds,
+        seed=seed,
+        n_jobs=n_jobs,
+        cache_dir=cache_dir,
+        oversample=oversample,
+    )
     kind = spec(classifier).search
     if kind == "kernel_svm" and supports(points):
         search = PrecomputedSVMSearch(points, **options)

@@ -138,11 +138,14 @@ def _checked(instance: dict[str, Any], schema: dict[str, Any], where: str) -> No
 
 def _grid_problems(config: dict[str, Any], grid_checks: Path | None) -> list[str]:
     """Classifiers that are unknown or have no grid, and grid values scikit-learn rejects."""
-    from serflow.classifier_registry import unknown_classifiers
+    from serflow.classifier_registry import unknown_classifiers, unweighted_classifiers
     from serflow.grids import invalid_values, remembered_invalid_values
 
     classifiers = config["classifiers"]
     problems = unknown_classifiers(classifiers)
+    if problems:
+        return problems
+    problems = unweighted_classifiers(classifiers, config["balance"])
     if problems:
         return problems
     missing = sorted(set(classifiers) - set(config["grids"]))

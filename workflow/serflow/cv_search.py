@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
+from serflow.balance import oversample, oversampled_folds
 from serflow.cv_cache import Folds, Record, ScoreCache, plain_params, point_key
 from serflow.cv_results import best_candidate, results_table
 from serflow.cv_tasks import Group, plan_folds, plan_tasks, run_tasks
@@ -61,6 +62,9 @@ class CachedGridSearch(BaseEstimator):
         Parallel workers.
     cache_dir
         Folder of the score cache; ``None`` computes everything.
+    oversample
+        Whether each fold's training rows and the refit's rows are oversampled to equal class
+        counts (:func:`serflow.balance.oversample`, seeded); validation rows never are.
     """
 
     #: "processes" (loky, for fits that hold the GIL) or "threads" (fits that release it).
@@ -75,6 +79,7 @@ class CachedGridSearch(BaseEstimator):
         seed: int = 0,
         n_jobs: int = 1,
         cache_dir: str | Path | None = None,
+        oversample: bool = False,
     ) -> None:
         self.points = points
         self.cv_folds = cv_folds
@@ -82,6 +87,7 @@ class CachedGridSearch(BaseEstimator):
         self.seed = seed
         self.n_jobs = n_jobs
         self.cache_dir = cache_dir
+        self.oversample = oversample
 
     # -- what subclasses define -------------------------------------------------------------
 
@@ -120,6 +126,8 @@ class CachedGridSearch(BaseEstimator):
         x = self._as_input(features)
         y = np.asarray(labels)
         folds = plan_folds(x, y, self.cv_folds, self.folds)
+        if self.oversample:  # changes the folds, hence the cache file too
+            folds = oversampled_folds(folds, y, self.seed)
         cache = ScoreCache(self.cache_dir, self.identity())
         cache_file = cache.path(x, y, folds)
         records = cache.read(cache_file)
@@ -146,6 +154,10 @@ class CachedGridSearch(BaseEstimator):
         self.best_index_ = best_candidate(self.cv_results_)
         self.best_params_ = self.cv_results_["params"][self.best_index_]
         self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
+        if self.oversample:
+            rows = oversample(np.arange(len(y)), y, self.seed)
+            x, y = x[rows], y[rows]
+            shared = self.prepare(x, y)
         start = time.perf_counter()
         with threadpool_limits(limits=1):
             self.best_estimator_ = self.refit(self.best_index_, shared, x, y)
@@ -175,9 +187,16 @@ class EstimatorSearch(CachedGridSearch):
         seed: int = 0,
         n_jobs: int = 1,
         cache_dir: str | Path | None = None,
+        oversample: bool = False,
     ) -> None:
         super().__init__(
-            points, cv_folds=cv_folds, folds=folds, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir
+            points,
+            cv_folds=cv_folds,
+            folds=folds,
+            seed=seed,
+            n_jobs=n_jobs,
+            cache_dir=cache_dir,
+            oversample=oversample,
         )
         self.estimator = estimator
 

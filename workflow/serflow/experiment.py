@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from serflow.balance import weighted_points
 from serflow.classifiers import TuningResult, tune, uses_precomputed_kernels
 from serflow.grids import expand_grid
 from serflow.kernel_memory import (
@@ -88,6 +89,7 @@ def train_and_test(
     n_jobs: int = 1,
     cache_dir: str | None = None,
     memory_budget: MemoryBudget | None = None,
+    balance: str = "none",
 ) -> Outcome:
     """Grid-search ``classifier`` on the fold's training speakers; predict its test speakers.
 
@@ -95,7 +97,9 @@ def train_and_test(
     the notebook's, or ``group``, speaker-independent. ``cache_dir`` keeps the CV scores so that
     a rerun fits only new grid points (:func:`serflow.classifiers.tune`). A kernel SVM whose
     matrices would exceed ``memory_budget`` stops, runs on a subsample of the training rows or
-    is replaced by a linear SVM (:func:`serflow.kernel_memory.plan_training_rows`).
+    is replaced by a linear SVM (:func:`serflow.kernel_memory.plan_training_rows`). ``balance``
+    (:mod:`serflow.balance`) weights or oversamples the classes of the rows each model is fitted
+    on: the training part of every inner fold and the refit, never validation or test rows.
     """
     check_fold(fold)
     order = class_order(metadata)
@@ -135,10 +139,12 @@ def train_and_test(
     folds = inner_folds(y_train, train_ids["speaker"].to_numpy(), inner_cv, cv_folds)
     check_rows(train_ids, test_ids)
     check_selection_rows(folds, len(train_ids))
+    if balance != "none":
+        log.info("%s: classes balanced by %s in every training part", classifier, balance)
     # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's)
     tuning = tune(
         searched,
-        points,
+        weighted_points(points, balance),
         x_train,
         y_train,
         cv_folds=cv_folds,
@@ -146,6 +152,7 @@ def train_and_test(
         seed=seed,
         n_jobs=n_jobs,
         cache_dir=cache_dir,
+        oversample=balance == "oversample",
     )
     predicted = np.asarray(order, dtype=object)[tuning.search.predict(x_test)]
     predictions = test_ids.assign(predicted=predicted.astype(str))
