@@ -203,6 +203,8 @@ def local_model_or_hub_id(feature_set: str, model: str) -> str:
 
 def _export_problems(config: dict[str, Any]) -> list[str]:
     """Exported models the benchmark does not run, and a predict.input that cannot work."""
+    from serflow import feature_sets as registry
+
     feature_sets, classifiers = config["feature_sets"], config["classifiers"]
     problems = [
         f"export.models names ({m['feature_set']}, {m['classifier']}), which the benchmark "
@@ -210,6 +212,12 @@ def _export_problems(config: dict[str, Any]) -> list[str]:
         f"of classifiers {classifiers}"
         for m in config["export"]["models"]
         if m["feature_set"] not in feature_sets or m["classifier"] not in classifiers
+    ]
+    problems += [
+        f"export.models names {m['feature_set']}, a fused feature set: serflow predict "
+        "extracts one feature set from audio; export one of its parts instead"
+        for m in config["export"]["models"]
+        if registry.is_fused(m["feature_set"])
     ]
     source = config["predict"]["input"]
     if source and not config["export"]["models"]:
