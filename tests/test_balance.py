@@ -49,29 +49,36 @@ def test_validation_rows_are_never_oversampled_or_leaked():
 @pytest.mark.parametrize(
     ("classifier", "grid"),
     [
-        ("lr", {"C": [1.0], "solver": ["lbfgs"]}),
-        ("svm", {"C": [1.0], "gamma": [0.1], "kernel": ["rbf"]}),
-        ("xgb", {"n_estimators": [5], "max_depth": [2]}),
-        ("knn", {"n_neighbors": [3]}),
+        # two points each: a one-point grid is fitted without inner CV
+        ("lr", {"C": [0.1, 1.0], "solver": ["lbfgs"]}),
+        ("svm", {"C": [1.0, 10.0], "gamma": [0.1], "kernel": ["rbf"]}),
+        ("xgb", {"n_estimators": [5, 10], "max_depth": [2]}),
+        ("knn", {"n_neighbors": [3, 5]}),
+        # fits on speakers: oversampled rows keep their speakers (refit and bundle alike)
+        ("mlp", {"hidden_layers": [[8]], "max_epochs": [5], "learning_rate": [0.01, 0.001]}),
     ],
 )
 def test_balanced_search_refit_is_what_the_bundle_refits(classifier, grid):
     """The search balances its folds' training parts and its refit; the export's refit_best
     repeats the refit exactly (class weights through best_params, oversampling by seed)."""
-    x, y, _ = unbalanced(seed=1)
+    x, y, speakers = unbalanced(seed=1)
+    # speaker-grouped inner folds, as a classifier that stops early on speakers needs
+    folds = inner_folds(y, speakers, "group", 3) if classifier == "mlp" else None
     for balance in ("class_weight", "oversample"):
         if balance == "class_weight" and classifier == "knn":
             continue  # refused at parse time (test_config_check)
         points = weighted_points(expand_grid(classifier, grid, n_classes=4)[0], balance)
-        search = tune(classifier, points, x, y, cv_folds=3, seed=2,
+        search = tune(classifier, points, x, y, cv_folds=3, seed=2, folds=folds, groups=speakers,
                       oversample=balance == "oversample").search  # fmt: skip
-        plain = tune(classifier, expand_grid(classifier, grid, n_classes=4)[0], x, y, cv_folds=3)
-        model = refit_best(classifier, grid, search.best_params_, x, y, seed=2, balance=balance)
+        plain = tune(classifier, expand_grid(classifier, grid, n_classes=4)[0], x, y, cv_folds=3,
+                     folds=folds, groups=speakers)  # fmt: skip
+        model = refit_best(classifier, grid, search.best_params_, x, y, seed=2, balance=balance,
+                           groups=speakers)  # fmt: skip
         np.testing.assert_array_equal(model.predict(x), search.predict(x))
         assert search.best_params_.get("class_weight") == (
             "balanced" if balance == "class_weight" else None
         )
         # balancing is a different model: scores differ from the unbalanced search's
-        assert search.cv_results_["split0_test_score"] != plain.search.cv_results_[
-            "split0_test_score"
-        ] or not np.array_equal(search.predict(x), plain.search.predict(x))
+        assert not np.array_equal(
+            search.cv_results_["split0_test_score"], plain.search.cv_results_["split0_test_score"]
+        ) or not np.array_equal(search.predict(x), plain.search.predict(x))

@@ -14,7 +14,7 @@ from serflow.bundle import (
     BundleError,
     canonical_skops,
     export_description,
-    export_speakers,
+    export_fold,
     load_bundle,
     refit_best,
     save_bundle,
@@ -194,8 +194,9 @@ def test_xgboost_bundle_loads_with_only_its_trusted_types(tmp_path):
 
 def test_export_trains_on_the_split_or_on_every_speaker_and_says_so_under_loso():
     fold = {"train_speakers": ["03", "08"], "test_speakers": ["11"]}
-    assert export_speakers(fold, ["11", "08", "03"], "split_training") == (["03", "08"], ["11"])
-    assert export_speakers(fold, ["11", "08", "03"], "all_speakers") == (["03", "08", "11"], [])
+    assert export_fold(fold, ["11", "08", "03"], "split_training") == fold
+    deployable = export_fold(fold, ["11", "08", "03"], "all_speakers")
+    assert deployable["train_speakers"] == ["03", "08", "11"] and deployable["test_speakers"] == []
     loso = export_description("split_training", "loso")
     assert "hold-out split's training speakers" in loso and "evaluation.scheme loso" in loso
     assert "every speaker" in export_description("all_speakers", "holdout")

@@ -93,25 +93,26 @@ def test_cache_refits_only_new_points(tmp_path) -> None:
 
 def test_cache_is_keyed_by_data_and_estimator(tmp_path) -> None:
     x_train, y_train, _, _ = problem(seed=2)
-    points, _ = expand_grid("lr", {"C": [1.0], "solver": ["lbfgs"]})
+    # two points: a one-point grid runs no CV, so it has no scores to cache
+    points, _ = expand_grid("lr", {"C": [0.1, 1.0], "solver": ["lbfgs"]})
     tune("lr", points, x_train, y_train, cache_dir=tmp_path)
     changed = x_train.copy()
     changed[0, 0] += 1.0
-    assert tune("lr", points, changed, y_train, cache_dir=tmp_path).search.n_fitted_tasks_ == 5
+    assert tune("lr", points, changed, y_train, cache_dir=tmp_path).search.n_fitted_tasks_ == 10
     assert tune("lr", points, x_train, y_train, cache_dir=tmp_path, seed=1).search.n_fitted_tasks_
     assert len(list(tmp_path.glob("*.json"))) == 3
 
 
 def test_unreadable_cache_is_recomputed(tmp_path) -> None:
     x_train, y_train, _, _ = problem(seed=3)
-    points, _ = expand_grid("lr", {"C": [1.0], "solver": ["lbfgs"]})
+    points, _ = expand_grid("lr", {"C": [0.1, 1.0], "solver": ["lbfgs"]})
     expected = tune("lr", points, x_train, y_train, cache_dir=tmp_path).best_cv_uar
     (cache_file,) = tmp_path.glob("*.json")
     cache_file.write_text("{not json")
     result = tune("lr", points, x_train, y_train, cache_dir=tmp_path)
-    assert result.search.n_fitted_tasks_ == 5
+    assert result.search.n_fitted_tasks_ == 10
     assert result.best_cv_uar == expected
-    assert len(json.loads(cache_file.read_text())) == 5
+    assert len(json.loads(cache_file.read_text())) == 10
 
 
 def test_xgb_takes_any_labels_and_is_deterministic() -> None:

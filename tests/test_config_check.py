@@ -97,9 +97,72 @@ def test_a_local_ssl_model_must_be_a_folder(tmp_path):
 def test_the_registry_names_builds_and_checks_every_classifier():
     for name, spec in classifier_registry.REGISTRY.items():
         estimator = spec.make(seed=3)
-        assert estimator.get_params().get("random_state") == (3 if spec.seeded else None)
+        if spec.seeded:
+            assert estimator.get_params()["random_state"] == 3
         assert classifier_registry.CLASSIFIER_NAMES[name] == spec.display_name
     assert classifier_registry.spec("linear_svm").make(0).__class__.__name__ == "LinearSVC"
     assert classifier_registry.CLASSIFIER_NAMES["xgb"] == "XGBoost"
     with pytest.raises(ValueError, match="unknown"):
         classifier_registry.spec("naive_bayes")
+
+
+RIDGE_EXPORT = {"feature_set": "egemaps", "classifier": "ridge"}
+
+
+def dimensional_config(**targets) -> dict:
+    return {
+        "task": ["categorical", "dimensional"],
+        "datasets": {"dim": {"format": "csv", "source": "demo", "targets": targets}},
+    }
+
+
+def test_a_dimensional_config_names_its_dimensions_and_regressors():
+    settings = load(dimensional_config(arousal={"range": [1, 5]}), SCHEMAS)
+    assert settings.tasks == ("categorical", "dimensional")
+    assert settings.regressors == ("ridge", "svr", "rf_regressor")
+    assert settings.dimensions == {"dim": ["arousal"]}
+    assert settings.dimensional_datasets == ["dim"]
+    assert classifier_registry.of_task("dimensional") == ["ridge", "svr", "rf_regressor"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c: c["datasets"]["dim"].update(format="emodb"), "has no continuous labels"),
+        (lambda c: c["datasets"]["dim"]["targets"]["arousal"].update(range=[5, 1]), "low < high"),
+        (lambda c: c["datasets"]["dim"].update(targets={}), "task dimensional needs targets"),
+        (lambda c: c.update(regressors=["lasso"]), "regressors: 'lasso' is not a regressor"),
+        (lambda c: c.update(regressors=["svm"]), "regressors: 'svm' is not a regressor"),
+        (lambda c: c.update(grids={"ridge": {"alpha": [-1.0]}}), r"grids.ridge\[0\].alpha"),
+        (lambda c: c.update(grids={"svr": {"epsilon": ["x"]}}), r"grids.svr\[0\].epsilon"),
+        (
+            lambda c: c.update(cross_corpus={"dimensions": ["arousal"]}),
+            r"cross_corpus.dimensions: 'arousal' is a target of \['dim'\]",
+        ),
+        (
+            lambda c: c.update(cross_corpus={"dimensions": ["valence"]}),
+            "cross_corpus.dimensions: 'valence' is a target of no dataset",
+        ),
+        (
+            lambda c: c.update(task="categorical", export={"models": [RIDGE_EXPORT]}),
+            r"export.models names \(egemaps, ridge\)",
+        ),
+    ],
+)
+def test_a_bad_dimensional_setting_is_named_at_parse_time(change, message):
+    config = dimensional_config(arousal={"range": [1, 5]})
+    change(config)
+    with pytest.raises(ConfigError, match=message):
+        load(config, SCHEMAS)
+
+
+def test_cross_corpus_dimensions_and_a_regressor_export_of_two_datasets_are_accepted():
+    config = dimensional_config(arousal={"range": [1, 5]})
+    config["datasets"]["dim2"] = {
+        "format": "csv", "source": "demo", "targets": {"arousal": {"range": [0, 10]}}
+    }  # fmt: skip
+    config |= {"cross_corpus": {"dimensions": ["arousal"]}, "export": {"models": [RIDGE_EXPORT]}}
+    settings = load(config, SCHEMAS)
+    assert settings.dimensional_datasets == ["dim", "dim2"]
+    assert settings.exported_models == [("egemaps", "ridge")]
+    assert config["cross_corpus"]["dimensions"] == ["arousal"]

@@ -58,6 +58,7 @@ def test_ravdess_actor_folders_song_left_out_and_unknown_code(tmp_path):
         "intensity": "strong",
         "statement": "Kids are talking by the door",
         "repetition": 1,
+        "text": "01",
         "label": "05",
         "emotion": "anger",
     }
@@ -82,6 +83,7 @@ def test_cremad_sex_from_video_demographics(tmp_path):
         "speaker": "1002",
         "gender": "female",
         "sentence": "IEO",
+        "text": "IEO",
         "level": "high",
         "label": "HAP",
         "emotion": "happiness",
@@ -105,6 +107,7 @@ def test_tess_folders_of_any_case(tmp_path):
         "speaker": "YAF",
         "gender": "female",
         "word": "bean",
+        "text": "bean",
         "label": "ps",
         "emotion": "surprise",
     }
@@ -117,6 +120,8 @@ def test_savee_flat_and_speaker_folders(tmp_path):
     fields = _fields(entries)
     assert fields["DC_a01"]["emotion"] == "anger" and fields["DC_a01"]["speaker"] == "DC"
     assert fields["JE_sa15"]["emotion"] == "sadness" and fields["JE_sa15"]["number"] == 15
+    # the sentence id every SAVEE speaker shares: emotion code and number
+    assert fields["JE_sa15"]["text"] == "sa15" and fields["KL_su03"]["text"] == "su03"
     assert fields["KL_su03"]["emotion"] == "surprise" and fields["KL_su03"]["gender"] == "male"
     assert [entry.path.name for entry in entries if entry.problem] == ["XX_a01.wav"]
 

@@ -35,3 +35,11 @@ def test_tables_of_different_clips_are_refused_naming_them():
     b = pd.DataFrame({"utterance": ["u1"], "f0": [1.0]})
     with pytest.raises(ValueError, match=r"the compare and egemaps tables .*\['u2'\]"):
         fuse({"egemaps": a, "compare": b})
+
+
+def test_a_fused_set_names_the_encoders_of_its_parts_on_the_protocol_card():
+    from serflow.protocol_card import encoder_ids
+
+    ids = encoder_ids(["egemaps+compare"], {})
+    assert ids["egemaps+compare"].startswith("openSMILE eGeMAPSv02")
+    assert " + openSMILE ComParE_2016" in ids["egemaps+compare"]

@@ -171,6 +171,7 @@ def test_adding_a_dataset_plans_only_its_jobs_and_the_summary(corpora, tmp_path)
         "tune_classifier": 1,
         "results_matrix": 1,
         "datasets_summary": 1,
+        "speaker_probe": 1,
     }
 
 

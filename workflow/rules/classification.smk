@@ -13,6 +13,7 @@ rule split_speakers:
     params:
         split=split_settings,
         cv_folds=config["cv_folds"],
+        protocol=split_protocol,
     script:
         "../scripts/split_speakers.py"
 
@@ -32,6 +33,7 @@ checkpoint split_speakers_folds:
         "../envs/classify.yaml"
     params:
         settings=fold_split_settings,
+        protocol=split_protocol,
     script:
         "../scripts/split_speakers.py"
 
@@ -65,6 +67,7 @@ rule tune_classifier:
         seed=config["seed"],
         svm_memory=svm_memory,
         balance=config["balance"],
+        encoder=feature_set_encoder,
         # CV scores already computed for the same data, folds and grid point are reused
         cache_dir=lambda wildcards: f"results/{wildcards.dataset}/cache/cv_scores",
     script:

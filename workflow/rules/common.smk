@@ -29,7 +29,7 @@ if Path(SERFLOW_LIBRARY, "serflow", "__init__.py").is_file():
         PYTHONPATH=os.pathsep.join([SERFLOW_LIBRARY, *filter(None, inherited)])
     )
 
-from serflow import config_check, dataset_config
+from serflow import config_check, dataset_config, speaker_groups
 from serflow import feature_sets as registry
 from serflow.fingerprint import files_digest, listing_digest
 from serflow.fold_ids import (
@@ -93,6 +93,8 @@ localrules:
     split_speakers_folds,
     results_matrix,
     results_matrix_folds,
+    dimensional_results_matrix,
+    dimensional_scores,
     datasets_summary,
     cross_corpus_matrix,
 
@@ -100,8 +102,11 @@ localrules:
 def final_outputs():
     """The results matrix (CSV, Markdown, heatmap) of every dataset with the tables and plots
     of its evaluation.scheme (see evaluation_targets); with several datasets their summary,
-    and with cross_corpus.emotions the cross-corpus matrices."""
-    files = evaluation_targets()
+    and with cross_corpus.emotions the cross-corpus matrices. Task dimensional adds its
+    matrices per dimension (dimensional_targets, inputs/regression.smk)."""
+    if "categorical" not in SETTINGS.tasks:
+        return dimensional_targets()
+    files = evaluation_targets() + dimensional_targets()
     if len(DATASETS) > 1:
         files += [
             f"results/summary/results_matrix.{ext}" for ext in ["csv", "md", "png"]
@@ -242,7 +247,7 @@ def print_run_warnings():
     """Repeat in the terminal the warnings that this run's jobs wrote to their logs."""
     lines = [
         line
-        for name in DATASETS
+        for name in [*DATASETS, "cross_corpus"]
         for line in run_warnings(Path("logs") / name, RUN_STARTED)
     ]
     if lines:

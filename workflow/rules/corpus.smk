@@ -1,6 +1,3 @@
-# Files the workflow ships, found relative to these rule files (also when used as a module).
-
-
 include: "inputs/corpus.smk"
 
 
@@ -78,7 +75,7 @@ checkpoint build_metadata:
 
 rule resample_audio:
     input:
-        clips=audio_shard_files,
+        clips=checked_audio_shard_files,
     output:
         audio="results/{dataset}/audio/{shard}.parquet",
     log:

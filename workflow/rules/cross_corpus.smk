@@ -1,5 +1,6 @@
 # Cross-corpus: train on one dataset, test on another, on the emotions of cross_corpus.emotions;
-# the diagonal is within-corpus on the dataset's hold-out split.
+# the diagonal (cross_corpus.diagonal) is within-corpus on the dataset's hold-out split. A cell
+# that cannot be computed is written as missing with its reason, unless cross_corpus.strict.
 
 
 include: "inputs/cross_corpus.smk"
@@ -27,6 +28,7 @@ rule cross_corpus_classifier:
     params:
         grid=classifier_grid,
         emotions=CROSS_CORPUS_EMOTIONS,
+        strict=config["cross_corpus"]["strict"],
         cv_folds=config["cv_folds"],
         seed=config["seed"],
         svm_memory=svm_memory,

@@ -30,6 +30,7 @@ rule export_model:
         train_on=config["export"]["train_on"],
         scheme=config["evaluation"]["scheme"],
         config_sha256=lambda wildcards: config_sha256(wildcards.dataset),
+        encoder=feature_set_encoder,
     script:
         "../scripts/export_model.py"
 

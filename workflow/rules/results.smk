@@ -1,6 +1,3 @@
-
-
-
 report: "../report/workflow.rst"
 
 
@@ -19,7 +16,10 @@ rule results_matrix:
             feature_set=FEATURE_SETS,
             classifier=CLASSIFIERS,
         ),
+        metadata="results/{dataset}/metadata.parquet",
+        split="results/{dataset}/split.json",
     output:
+        **protocol_files("holdout"),
         csv=report(
             "results/{dataset}/results_matrix.csv",
             caption="../report/results_matrix.rst",
@@ -59,6 +59,7 @@ rule results_matrix:
         "../envs/classify.yaml"
     params:
         **results_params(),
+        **protocol_params(),
     script:
         "../scripts/results_matrix.py"
 
@@ -67,7 +68,10 @@ rule results_matrix_folds:
     input:
         scores=fold_job_files("scores.json"),
         predictions=fold_job_files("predictions.parquet"),
+        metadata="results/{dataset}/metadata.parquet",
+        split=scheme_split,
     output:
+        **protocol_files("{scheme}"),
         csv=report(
             "results/{dataset}/results_matrix.{scheme}.csv",
             caption="../report/results_matrix_folds.rst",
@@ -127,6 +131,7 @@ rule results_matrix_folds:
         "../envs/classify.yaml"
     params:
         **results_params(),
+        **protocol_params(),
     script:
         "../scripts/results_matrix_folds.py"
 
@@ -156,3 +161,30 @@ rule datasets_summary:
         scheme=EVALUATION["scheme"],
     script:
         "../scripts/datasets_summary.py"
+
+
+# How much speaker identity each feature set carries, before and after per-speaker
+# normalisation (a probe split by utterance; see docs/evaluation.md).
+rule speaker_probe:
+    input:
+        metadata="results/{dataset}/metadata.parquet",
+        raw="results/{dataset}/features/{feature_set}.parquet",
+        normalised="results/{dataset}/features/{feature_set}.normalised.parquet",
+    output:
+        probe=report(
+            "results/{dataset}/evaluation/speaker_probe/{feature_set}.csv",
+            caption="../report/speaker_probe.rst",
+            category="Speaker probe",
+            labels={"feature set": "{feature_set}"},
+        ),
+    log:
+        "logs/{dataset}/speaker_probe/{feature_set}.log",
+    conda:
+        "../envs/classify.yaml"
+    threads: 1
+    resources:
+        mem_mb=feature_table_mem_mb,
+    params:
+        seed=config["seed"],
+    script:
+        "../scripts/speaker_probe.py"

@@ -117,6 +117,41 @@ rule uar_per_layer:
         "../scripts/uar_per_layer.py"
 
 
+# layer: weighted (SUPERB): the softmax layer weights that the classifier learned on each outer
+# fold, beside the UAR-per-layer curve of the same folds.
+rule layer_weights:
+    input:
+        best_params=layer_weight_sources,
+        curve=ssl_curve_files("{scheme}")["csv"],
+    output:
+        csv=report(
+            layer_weight_files("{scheme}")["csv"],
+            caption="../report/layer_weights.rst",
+            category="Layer weights",
+            subcategory="{scheme}",
+            labels={"feature set": "{feature_set}", "table": "csv"},
+        ),
+        png=report(
+            layer_weight_files("{scheme}")["png"],
+            caption="../report/layer_weights.rst",
+            category="Layer weights",
+            subcategory="{scheme}",
+            labels={"feature set": "{feature_set}", "table": "plot"},
+        ),
+    log:
+        "logs/{dataset}/layer_weights/{scheme}/{feature_set}.log",
+    wildcard_constraints:
+        feature_set="|".join(WEIGHTED_FEATURE_SETS) or "no-weighted-feature-set",
+        scheme="|".join(SCHEME_NAMES),
+    conda:
+        "../envs/ssl.yaml"
+    params:
+        jobs=layer_weight_jobs,
+    script:
+        "../scripts/layer_weights.py"
+
+
 localrules:
     merge_ssl_shards,
     uar_per_layer,
+    layer_weights,

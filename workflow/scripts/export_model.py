@@ -2,41 +2,43 @@
 hold-out split's training speakers or on every speaker (export.train_on) and saved as a bundle
 for `serflow predict`."""
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from serflow.bundle import (
     export_description,
-    export_speakers,
-    file_sha256,
+    export_fold,
+    extractor_record,
+    normalisation_record,
     refit_best,
     save_bundle,
     training_statistics,
 )
 from serflow.experiment import class_order, encode, labelled_rows
+from serflow.fold_rows import part_rows
 from serflow.kernel_memory import MemoryBudget, fitted_classifier, record_fields, subsample_rows
 from serflow.logs import log_to_file
-from serflow.tables import read_parquet
+from serflow.protocol_card import job_card
+from serflow.tables import read_json, read_parquet
 
 log = log_to_file(snakemake.log[0])
 feature_set, classifier = snakemake.wildcards.feature_set, snakemake.wildcards.classifier
-with open(snakemake.input.split) as stream:
-    (fold,) = json.load(stream)["folds"]
-with open(snakemake.input.best_params) as stream:
-    tuned = json.load(stream)
+(fold,) = read_json(snakemake.input.split)["folds"]
+tuned = read_json(snakemake.input.best_params)
 best_params = tuned["best_params"]
-metadata = read_parquet(
-    snakemake.input.metadata, columns=["utterance", "speaker", "label", "emotion"]
-)
+metadata = read_parquet(snakemake.input.metadata)
+metadata = metadata[
+    [c for c in ["utterance", "speaker", "label", "emotion", "text"] if c in metadata]
+]
 train_on = snakemake.params.train_on
-speakers, test_speakers = export_speakers(fold, metadata["speaker"].unique().tolist(), train_on)
+fold = export_fold(fold, metadata["speaker"].unique().tolist(), train_on)
+speakers, test_speakers = fold["train_speakers"], fold["test_speakers"]
 description = export_description(train_on, snakemake.params.scheme)
 log.info("%s/%s (export.train_on: %s): %s", feature_set, classifier, train_on, description)
 # split_training: the rows tune_classifier trained on, in its order
 x_train, train_emotions, train_ids = labelled_rows(
-    read_parquet(snakemake.input.features), metadata, speakers
+    read_parquet(snakemake.input.features), metadata, fold, "train"
 )
 # classes numbered as tune_classifier numbers them, so that the refit is the same fit
 order = class_order(metadata)
@@ -54,6 +56,7 @@ if rows is not None:
         len(y_train),
     )
     x_train, y_train = x_train[rows], y_train[rows]
+train_speakers = train_ids["speaker"].to_numpy()
 estimator = refit_best(
     fitted_classifier(classifier, over_budget),
     snakemake.params.grid,
@@ -63,30 +66,18 @@ estimator = refit_best(
     snakemake.params.seed,
     memory_budget=MemoryBudget.from_config(snakemake.params.svm_memory),
     balance=snakemake.params.balance,
+    groups=train_speakers if rows is None else train_speakers[rows],
 )
 raw = read_parquet(snakemake.input.raw_features)
 raw_train = raw[raw["utterance"].isin(train_ids["utterance"])].sort_values("utterance")
 mean, std = training_statistics(raw_train.drop(columns="utterance").to_numpy())
 
-extractor = dict(snakemake.params.extractor)
-if extractor["name"] == "opensmile":
-    import opensmile
-
-    from serflow.feature_sets import FEATURE_SETS
-
-    extractor["opensmile_feature_set"] = FEATURE_SETS[feature_set].setting
-    extractor["opensmile_version"] = opensmile.__version__
-else:
-    import torch
-
-    extractor["torch_version"] = torch.__version__
-    with open(snakemake.input.logmel_stats) as stream:
-        extractor["logmel_stats"] = json.load(stream)
-    extractor["checkpoint"] = {
-        "path": str(Path(snakemake.input.checkpoint).resolve()),
-        "sha256": file_sha256(snakemake.input.checkpoint),
-    }
-per_speaker = train_ids.groupby("speaker")["utterance"].count()
+extractor = extractor_record(
+    snakemake.params.extractor,
+    feature_set,
+    snakemake.input.get("logmel_stats"),
+    snakemake.input.get("checkpoint"),
+)
 manifest = save_bundle(
     Path(snakemake.output.manifest).parent,
     estimator,
@@ -102,14 +93,9 @@ manifest = save_bundle(
         "balance": snakemake.params.balance,
         "audio": snakemake.params.audio,
         "extractor": extractor,
-        "normalisation": {
-            "trained_with": "per_speaker",
-            "min_utterances": snakemake.params.min_utterances,
-            "fallback": "training_statistics",
-            "training_utterances_per_speaker": {
-                str(speaker): int(count) for speaker, count in per_speaker.items()
-            },
-        },
+        "normalisation": normalisation_record(
+            snakemake.params.min_utterances, train_ids["speaker"]
+        ),
         "train_on": train_on,
         "evaluation_scheme": snakemake.params.scheme,
         "fit": description,
@@ -117,6 +103,16 @@ manifest = save_bundle(
         "test_speakers": [str(speaker) for speaker in test_speakers],
         "n_training_utterances": len(train_ids),
         "config_sha256": snakemake.params.config_sha256,
+        "protocol": job_card(
+            scheme="holdout",
+            fold=fold,
+            training=train_ids,
+            test=part_rows(metadata, fold, "test"),
+            classes=order,
+            metadata_path=snakemake.input.metadata,
+            split_path=snakemake.input.split,
+            encoder=snakemake.params.encoder,
+        ),
         **record_fields(over_budget),
     },
     labels=order,

@@ -5,6 +5,7 @@ import json
 
 from serflow.audio import read_audio_table
 from serflow.byols_features import clip_logmel_stats, logmel_statistics
+from serflow.fold_rows import part_mask
 from serflow.logs import log_to_file
 from serflow.tables import read_parquet, write_json
 
@@ -13,8 +14,8 @@ selected = None
 if snakemake.params.speakers == "train":
     with open(snakemake.input.split) as stream:
         (fold,) = json.load(stream)["folds"]
-    metadata = read_parquet(snakemake.input.metadata, columns=["utterance", "speaker"])
-    train = metadata["speaker"].isin(fold["train_speakers"])
+    metadata = read_parquet(snakemake.input.metadata)
+    train = part_mask(metadata, fold, "train")
     selected = metadata.loc[train, "utterance"].tolist()
     log.info("statistics over the training speakers %s", fold["train_speakers"])
 else:

@@ -4,9 +4,11 @@ paired feature-set comparison and confusion matrices."""
 from serflow.fold_ids import SCHEME_NAMES
 from serflow.logs import log_to_file
 from serflow.plots import plot_heatmap
+from serflow.protocol_card import card_line
+from serflow.protocol_outputs import write_protocol_outputs
 from serflow.results_matrix import build_matrix, fallback_note, matrix_markdown
 from serflow.scheme_outputs import read_fold_results, write_scheme_outputs
-from serflow.tables import write_csv, write_text
+from serflow.tables import read_parquet, write_csv, write_text
 
 log = log_to_file(snakemake.log[0])
 params = snakemake.params
@@ -15,8 +17,20 @@ dataset = snakemake.wildcards.dataset
 scores, pooled = read_fold_results(snakemake.input.scores, snakemake.input.predictions)
 test_speakers = ", ".join(scores[0]["test_speakers"])
 
+card = write_protocol_outputs(
+    pooled,
+    scores,
+    read_parquet(snakemake.input.metadata),
+    output=snakemake.output,
+    params=params,
+    dataset=dataset,
+    log=log,
+)
 matrix = build_matrix(scores, feature_sets, classifiers)
-caption = f"Test UAR (%) on {dataset}, test speakers {test_speakers}{fallback_note(scores)}"
+caption = (
+    f"Test UAR (%) on {dataset}, test speakers {test_speakers}{fallback_note(scores)}. "
+    f"{card_line(card)}"
+)
 log.info("%s\n%s", caption, matrix.to_string())
 write_csv(matrix, snakemake.output.csv, float_format="%.1f")
 write_text(matrix_markdown(matrix, caption), snakemake.output.markdown)

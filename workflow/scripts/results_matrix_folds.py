@@ -5,6 +5,8 @@ recall, paired feature-set comparison and confusion matrices."""
 from serflow.fold_ids import SCHEME_NAMES
 from serflow.logs import log_to_file
 from serflow.plots import plot_heatmap, plot_uar_per_fold
+from serflow.protocol_card import card_line
+from serflow.protocol_outputs import write_protocol_outputs
 from serflow.results_matrix import (
     build_fold_matrix,
     fallback_note,
@@ -13,7 +15,7 @@ from serflow.results_matrix import (
     summarise_folds,
 )
 from serflow.scheme_outputs import read_fold_results, write_scheme_outputs
-from serflow.tables import write_csv, write_text
+from serflow.tables import read_parquet, write_csv, write_text
 
 log = log_to_file(snakemake.log[0])
 params = snakemake.params
@@ -22,6 +24,15 @@ dataset, scheme = snakemake.wildcards.dataset, snakemake.wildcards.scheme
 scores, pooled = read_fold_results(snakemake.input.scores, snakemake.input.predictions)
 described = f"{SCHEME_NAMES[scheme]} ({scheme}, {pooled['fold'].nunique()} outer folds)"
 
+card = write_protocol_outputs(
+    pooled,
+    scores,
+    read_parquet(snakemake.input.metadata),
+    output=snakemake.output,
+    params=params,
+    dataset=dataset,
+    log=log,
+)
 folds = fold_uar_table(scores)
 summary = summarise_folds(
     folds,
@@ -37,7 +48,8 @@ level = f"{100 * params.confidence:g}%"
 caption = (
     f"Test UAR (%) on {dataset}, {described}: mean ± sd over the folds "
     f"[{level} interval of the mean: percentile bootstrap over the folds, "
-    f"{params.bootstrap_resamples} resamples, seed {params.seed}]{fallback_note(scores)}"
+    f"{params.bootstrap_resamples} resamples, seed {params.seed}]{fallback_note(scores)}. "
+    f"{card_line(card)}"
 )
 log.info("%s\n%s", caption, texts.to_string())
 write_csv(texts, snakemake.output.csv)

@@ -8,6 +8,7 @@ from serflow.experiment import train_and_test
 from serflow.fold_ids import HOLDOUT_FOLD_ID
 from serflow.kernel_memory import MemoryBudget, record_fields
 from serflow.logs import log_to_file
+from serflow.protocol_card import job_card
 from serflow.tables import read_parquet, write_csv, write_json, write_parquet, write_text
 
 log = log_to_file(snakemake.log[0])
@@ -16,9 +17,14 @@ with open(snakemake.input.split) as stream:
     folds = {fold["fold"]: fold for fold in json.load(stream)["folds"]}
 # tune_classifier has the hold-out split's single fold; tune_classifier_fold names its fold
 fold = folds[getattr(snakemake.wildcards, "fold", HOLDOUT_FOLD_ID)]
+metadata = read_parquet(snakemake.input.metadata)
+# the sentence ids, where the corpus has them: the protocol card counts those shared
+metadata = metadata[
+    [c for c in ["utterance", "speaker", "label", "emotion", "text"] if c in metadata]
+]
 outcome = train_and_test(
     read_parquet(snakemake.input.features),
-    read_parquet(snakemake.input.metadata, columns=["utterance", "speaker", "label", "emotion"]),
+    metadata,
     fold,
     classifier,
     snakemake.params.grid,
@@ -58,23 +64,39 @@ scores = {
     "test_speakers": fold["test_speakers"],
     **test_scores(outcome.predictions),
     **fallback,
+    "protocol": job_card(
+        scheme=getattr(snakemake.wildcards, "scheme", "holdout"),
+        fold=fold,
+        training=outcome.training,
+        test=outcome.predictions,
+        classes=sorted(metadata["emotion"].unique()),
+        metadata_path=snakemake.input.metadata,
+        split_path=snakemake.input.split,
+        encoder=snakemake.params.encoder,
+    ),
 }
 log.info(
-    "%s/%s fold %s: best %s, CV UAR %.4f, test UAR %.4f",
+    "%s/%s fold %s: best %s, CV UAR %s, test UAR %.4f",
     feature_set,
     classifier,
     fold["fold"],
     outcome.tuning.best_params,
-    outcome.tuning.best_cv_uar,
+    f"{outcome.tuning.best_cv_uar:.4f}" if outcome.tuning.selected else "none (one grid point)",
     scores["uar"],
 )
+model = outcome.tuning.search.best_estimator_
+training = {"training": model.training_record()} if hasattr(model, "training_record") else {}
+for epoch in getattr(model, "history_", []):  # the refit's training log (mlp)
+    log.info(
+        "refit epoch %3d: training loss %.4f, validation UAR %s",
+        epoch["epoch"],
+        epoch["train_loss"],
+        f"{epoch['validation_uar']:.4f}" if "validation_uar" in epoch else "-",
+    )
+if training:
+    log.info("refit training: %s", training["training"])
 write_json(
-    {
-        "best_params": outcome.tuning.best_params,
-        "cv_uar": outcome.tuning.best_cv_uar,
-        **fallback,
-    },
-    snakemake.output.best_params,
+    {**outcome.tuning.selection_record(), **fallback, **training}, snakemake.output.best_params
 )
 cv_results = outcome.tuning.cv_results()
 if outcome.svm_memory:

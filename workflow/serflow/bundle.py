@@ -1,12 +1,14 @@
 """A trained model bundle: the refit best classifier of a benchmark, saved to apply to new audio.
 
-A bundle is a folder of two files:
+A bundle is a folder of two files (three for a PyTorch head):
 
 * ``model.skops``: the classifier and the training rows' feature statistics, in skops' format,
   which, unlike pickle, runs no code from the file and loads only types that are trusted;
+* ``model.safetensors``: the network weights of a PyTorch classifier (``mlp``), which the
+  classifier in ``model.skops`` is stored without: safetensors holds tensors only, no code;
 * ``manifest.json``: what a user (or :mod:`serflow.predict`) needs to know to apply it, readable:
   labels, feature set and extractor settings, normalisation, training speakers, serflow version,
-  config digest, grid point, and the SHA-256 of ``model.skops`` (a damaged file is detected).
+  config digest, grid point, and the SHA-256 of each model file (a damaged file is detected).
 
 The classifier is refitted from the grid search's best point on the same training rows, with the
 operations the search's refit uses, so that it predicts exactly what the benchmark predicted.
@@ -14,7 +16,7 @@ operations the search's refit uses, so that it predicts exactly what the benchma
 
 from __future__ import annotations
 
-import hashlib
+import copy
 import io
 import json
 import re
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import sklearn
 import skops
 import skops.io
@@ -32,7 +35,9 @@ from threadpoolctl import threadpool_limits
 
 import serflow
 from serflow.balance import oversample
+from serflow.classifier_registry import spec
 from serflow.classifiers import make_estimator, uses_precomputed_kernels
+from serflow.fingerprint import file_sha256
 from serflow.grids import expand_grid
 from serflow.kernel_memory import (
     KernelMemoryError,
@@ -47,6 +52,7 @@ from serflow.tables import atomic_write, write_json
 #: Version of the bundle layout; a bundle of another layout is refused.
 BUNDLE_FORMAT = 1
 MODEL_FILE = "model.skops"
+WEIGHTS_FILE = "model.safetensors"
 MANIFEST_FILE = "manifest.json"
 #: Types besides skops' defaults that a serflow bundle may contain, trusted when loading one.
 #: XGBoost's are its scikit-learn wrapper and its Booster, whose state skops restores as bytes
@@ -57,6 +63,8 @@ TRUSTED_TYPES = [
     "serflow.xgb_classifier.LabelledXGBClassifier",
     "xgboost.sklearn.XGBClassifier",
     "xgboost.core.Booster",
+    "serflow.kernel_svr.KernelSVR",
+    "serflow.mlp.MLPClassifier",
 ]
 
 
@@ -73,6 +81,7 @@ def refit_best(
     seed: int,
     memory_budget: MemoryBudget | None = None,
     balance: str = "none",
+    groups: np.ndarray | None = None,
 ) -> BaseEstimator:
     """The best grid point fitted on all training rows, as :func:`serflow.classifiers.tune`
     refits it, as an estimator that predicts from feature rows.
@@ -83,12 +92,14 @@ def refit_best(
     whose refit (and prediction of the training rows) would exceed ``memory_budget`` raises
     :class:`~serflow.kernel_memory.KernelMemoryError` before anything is allocated. With
     ``balance: oversample`` the rows are oversampled as the search's refit oversamples them
-    (``class_weight`` is in ``best_params`` already).
+    (``class_weight`` is in ``best_params`` already). A classifier that fits on speakers
+    (``mlp``) gets the training rows' speakers ``groups`` (oversampled with their rows).
     """
     points, _ = expand_grid(classifier, grid, n_classes=len(np.unique(labels)))
     if balance == "oversample":
         rows = oversample(np.arange(len(labels)), np.asarray(labels), seed)
         features, labels = np.asarray(features)[rows], np.asarray(labels)[rows]
+        groups = None if groups is None else np.asarray(groups)[rows]
     with threadpool_limits(limits=1):
         if uses_precomputed_kernels(classifier, points):
             n_rows = len(labels)
@@ -99,22 +110,25 @@ def refit_best(
                 )
             return KernelSVM(best_params, seed=seed).fit(features, labels)
         estimator = clone(make_estimator(classifier, seed)).set_params(**best_params)
+        if spec(classifier).speaker_groups:
+            if groups is None:
+                raise ValueError(f"{classifier} is refitted on the training rows' speakers")
+            return estimator.fit(np.asarray(features), labels, groups=np.asarray(groups))
         return estimator.fit(np.asarray(features), labels)
 
 
-def export_speakers(
-    fold: dict, all_speakers: list[str], train_on: str
-) -> tuple[list[str], list[str]]:
-    """The (training, test) speakers of an exported model (``export.train_on``).
+def export_fold(fold: dict, all_speakers: list[str], train_on: str) -> dict:
+    """The outer fold an exported model is refitted on (``export.train_on``).
 
     ``split_training``: the hold-out split's ``fold`` as the benchmark ran it, so that the
-    bundle predicts its test speakers exactly as the benchmark did; ``all_speakers``: every
-    speaker of the dataset (sorted), none left to test on: the model to deploy.
+    bundle predicts its test rows exactly as the benchmark did; ``all_speakers``: every
+    speaker of the dataset (sorted) and every one of their clips, none left to test on: the
+    model to deploy.
     """
     if train_on == "split_training":
-        return list(fold["train_speakers"]), list(fold["test_speakers"])
+        return fold
     if train_on == "all_speakers":
-        return sorted(all_speakers), []
+        return {"fold": "all_speakers", "train_speakers": sorted(all_speakers), "test_speakers": []}
     raise ValueError(f"export.train_on {train_on!r}: use split_training or all_speakers")
 
 
@@ -147,13 +161,48 @@ def training_statistics(raw_features: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return mean, std
 
 
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def extractor_record(
+    extractor: dict[str, Any],
+    feature_set: str,
+    logmel_stats: str | None = None,
+    checkpoint: str | None = None,
+) -> dict[str, Any]:
+    """The manifest's ``extractor``: the rule's extractor settings with what predict needs to
+    run the same extractor (openSMILE's feature set and version; BYOL-S' torch version,
+    log-mel statistics and checkpoint path and digest)."""
+    record = dict(extractor)
+    if record["name"] == "opensmile":
+        import opensmile
+
+        from serflow.feature_sets import FEATURE_SETS
+
+        record["opensmile_feature_set"] = FEATURE_SETS[feature_set].setting
+        record["opensmile_version"] = opensmile.__version__
+        return record
+    import torch
+
+    record["torch_version"] = torch.__version__
+    with open(logmel_stats) as stream:
+        record["logmel_stats"] = json.load(stream)
+    record["checkpoint"] = {
+        "path": str(Path(checkpoint).resolve()),
+        "sha256": file_sha256(checkpoint),
+    }
+    return record
+
+
+def normalisation_record(min_utterances: int, train_speakers: pd.Series) -> dict[str, Any]:
+    """The manifest's ``normalisation``: trained per speaker (``train_speakers``: the speaker
+    of each training row), and how predict normalises new speakers."""
+    per_speaker = train_speakers.value_counts().sort_index()
+    return {
+        "trained_with": "per_speaker",
+        "min_utterances": min_utterances,
+        "fallback": "training_statistics",
+        "training_utterances_per_speaker": {
+            str(speaker): int(count) for speaker, count in per_speaker.items()
+        },
+    }
 
 
 #: Names skops gives the files of an archive: an object's id (arrays) or a random UUID (bytes,
@@ -225,10 +274,40 @@ def save_bundle(
     training speakers, config digest, best params); versions, labels, the score kind and the
     model file's digest are added here. Returns the manifest written.
     """
+    fields = {
+        **manifest,
+        "labels": [str(labels[int(code)]) for code in estimator.classes_],
+        "scores": score_kind(estimator),
+    }
+    return write_bundle(folder, estimator, feature_names, training_mean, training_std, fields)
+
+
+def write_bundle(
+    folder: str | Path,
+    model: Any,
+    feature_names: list[str],
+    training_mean: np.ndarray,
+    training_std: np.ndarray,
+    manifest: dict[str, Any],
+) -> dict[str, Any]:
+    """Write ``model.skops`` (``model``: an estimator, or one per dimension in a dict) then
+    ``manifest.json`` (each atomically) into ``folder``; the manifest gains the bundle format,
+    versions, feature count and the model file's digest. Returns the manifest written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    weights = getattr(model, "weights_", None)
+    stored, files = model, {}
+    if weights is not None:  # a PyTorch head: its weights as safetensors, the rest in skops
+        from safetensors.numpy import save
+
+        stored = copy.copy(model)
+        del stored.weights_
+        tensors = save({name: np.ascontiguousarray(value) for name, value in weights.items()})
+        weights_path = folder / WEIGHTS_FILE
+        atomic_write(weights_path, lambda temp: Path(temp).write_bytes(tensors))
+        files = {"weights_file": WEIGHTS_FILE, "weights_sha256": file_sha256(weights_path)}
     payload = {
-        "classifier": estimator,
+        "classifier": stored,
         "feature_names": list(feature_names),
         "training_mean": np.asarray(training_mean, dtype=np.float64),
         "training_std": np.asarray(training_std, dtype=np.float64),
@@ -240,12 +319,11 @@ def save_bundle(
         "bundle_format": BUNDLE_FORMAT,
         "serflow_version": serflow.__version__,
         **manifest,
-        "labels": [str(labels[int(code)]) for code in estimator.classes_],
-        "scores": score_kind(estimator),
         "n_features": len(feature_names),
         "versions": {"scikit-learn": sklearn.__version__, "skops": skops.__version__},
         "model_file": MODEL_FILE,
         "model_sha256": file_sha256(model_path),
+        **files,
     }
     write_json(full, folder / MANIFEST_FILE)
     return full
@@ -283,6 +361,33 @@ class Bundle:
     def predict(self, features: np.ndarray) -> np.ndarray:
         """Predicted labels of normalised feature rows."""
         return np.asarray(self.labels, dtype=object)[self.classifier.predict(features)].astype(str)
+
+    @property
+    def dimensions(self) -> list[str]:
+        """The dimensions a regressor bundle (task dimensional) predicts; none for a
+        classifier's."""
+        if self.manifest.get("task") != "dimensional":
+            return []
+        return list(self.manifest["dimensions"])
+
+    def outputs(self, features: np.ndarray) -> pd.DataFrame:
+        """What the bundle says of normalised feature rows: a classifier's ``predicted``
+        label and per-class score columns (``<scores>_<label>``); a regressor bundle's one
+        column per dimension, on the dimension's own rating scale (not clipped to it)."""
+        if self.dimensions:
+            return pd.DataFrame(
+                {d: np.asarray(self.classifier[d].predict(features)) for d in self.dimensions}
+            )
+        columns = [f"{self.manifest['scores']}_{label}" for label in self.labels]
+        table = pd.DataFrame(self.class_scores(features), columns=columns)
+        table.insert(0, "predicted", self.predict(features))
+        return table
+
+    def output_columns(self) -> list[str]:
+        """The columns of :meth:`outputs`."""
+        if self.dimensions:
+            return self.dimensions
+        return ["predicted", *(f"{self.manifest['scores']}_{label}" for label in self.labels)]
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
@@ -340,11 +445,33 @@ def load_bundle(folder: str | Path) -> Bundle:
         raise
     except Exception as error:  # skops raises many kinds on a bad file
         raise BundleError(f"{model_path} cannot be loaded ({error}); export it again") from error
+    classifier = payload["classifier"]
+    if "weights_file" in manifest:
+        classifier.weights_ = _load_weights(folder, manifest)
     return Bundle(
         folder=folder,
         manifest=manifest,
-        classifier=payload["classifier"],
+        classifier=classifier,
         feature_names=list(payload["feature_names"]),
         training_mean=np.asarray(payload["training_mean"]),
         training_std=np.asarray(payload["training_std"]),
     )
+
+
+def _load_weights(folder: Path, manifest: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The network weights of a PyTorch head, checked against the manifest's digest."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    path = folder / manifest["weights_file"]
+    if not path.is_file():
+        raise BundleError(f"{path} does not exist; export the bundle again")
+    if file_sha256(path) != manifest.get("weights_sha256"):
+        raise BundleError(
+            f"{path} is damaged: its SHA-256 differs from the one in {folder / MANIFEST_FILE}; "
+            "copy the bundle again or export it again"
+        )
+    try:
+        return load_file(path)
+    except SafetensorError as error:
+        raise BundleError(f"{path} cannot be loaded ({error}); export it again") from error

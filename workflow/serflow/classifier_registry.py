@@ -57,9 +57,13 @@ class ClassifierSpec:
     ``estimator`` is ``module:Class`` of a scikit-learn-style estimator; ``search`` names how
     :func:`serflow.classifiers.tune` searches its grid (``estimator``: each point fitted as
     GridSearchCV would; ``forest``: one fit of the largest forest scores the smaller ones;
-    ``kernel_svm``: kernels from one Gram matrix). ``seeded`` says whether it takes a
-    ``random_state``; ``class_weight`` whether it takes ``class_weight="balanced"``
-    (``balance: class_weight``, :mod:`serflow.balance`).
+    ``kernel_svm``: kernels from one Gram matrix; ``kernel_svr``: the same for SVR).
+    ``seeded`` says whether it takes a ``random_state``; ``class_weight`` whether it takes
+    ``class_weight="balanced"`` (``balance: class_weight``, :mod:`serflow.balance`).
+    ``speaker_groups`` says whether its ``fit`` takes the training rows' speakers
+    (``fit(X, y, groups=speakers)``: early stopping on speakers of its own). ``task`` is what it
+    predicts: ``categorical`` (emotion classes, scored by UAR) or ``dimensional`` (one
+    continuous dimension such as arousal, scored by CCC).
     """
 
     id: str
@@ -68,7 +72,9 @@ class ClassifierSpec:
     search: str = "estimator"
     seeded: bool = True
     class_weight: bool = True
+    speaker_groups: bool = False
     rejection: Rejection = field(default=_accept, compare=False)
+    task: str = "categorical"
 
     def make(self, seed: int) -> Any:
         """A new estimator with default settings, seeded where it has randomness."""
@@ -96,6 +102,9 @@ REGISTRY: dict[str, ClassifierSpec] = {
             rejection=_rf_rejection,
         ),
         ClassifierSpec(
+            "mlp", "Multi-Layer Perceptron", "serflow.mlp:MLPClassifier", speaker_groups=True
+        ),
+        ClassifierSpec(
             "knn",
             "k-Nearest Neighbours",
             "sklearn.neighbors:KNeighborsClassifier",
@@ -103,11 +112,40 @@ REGISTRY: dict[str, ClassifierSpec] = {
             class_weight=False,
         ),
         ClassifierSpec("xgb", "XGBoost", "serflow.xgb_classifier:LabelledXGBClassifier"),
+        # dimensional: regressors of one continuous dimension each (serflow/regression.py)
+        ClassifierSpec(
+            "ridge",
+            "Ridge Regression",
+            "sklearn.linear_model:Ridge",
+            class_weight=False,
+            task="dimensional",
+        ),
+        ClassifierSpec(
+            "svr",
+            "Support Vector Regression",
+            "sklearn.svm:SVR",
+            search="kernel_svr",
+            seeded=False,
+            class_weight=False,
+            task="dimensional",
+        ),
+        ClassifierSpec(
+            "rf_regressor",
+            "Random Forest Regression",
+            "sklearn.ensemble:RandomForestRegressor",
+            search="forest",
+            rejection=_rf_rejection,
+            class_weight=False,
+            task="dimensional",
+        ),
     ]
 }
 
 #: The id of what an SVM beyond ``svm_memory.budget_mb`` fits with ``svm_memory.fallback: linear``.
 LINEAR_FALLBACK = "linear_svm"
+
+#: What an SVR beyond ``svm_memory.budget_mb`` fits with ``svm_memory.fallback: linear``.
+LINEAR_SVR_FALLBACK = "linear_svr"
 
 #: Estimators that serflow fits in a benchmark classifier's place but a config cannot name:
 #: ``linear_svm`` is what an SVM beyond ``svm_memory.budget_mb`` fits with
@@ -115,6 +153,12 @@ LINEAR_FALLBACK = "linear_svm"
 SUBSTITUTES: dict[str, ClassifierSpec] = {
     LINEAR_FALLBACK: ClassifierSpec(
         LINEAR_FALLBACK, "Linear Support Vector Machine", "sklearn.svm:LinearSVC"
+    ),
+    LINEAR_SVR_FALLBACK: ClassifierSpec(
+        LINEAR_SVR_FALLBACK,
+        "Linear Support Vector Regression",
+        "sklearn.svm:LinearSVR",
+        task="dimensional",
     ),
 }
 
@@ -130,12 +174,22 @@ def spec(classifier: str) -> ClassifierSpec:
     return found
 
 
-def unknown_classifiers(classifiers: list[str]) -> list[str]:
-    """One line per configured classifier id that no entry has, naming the known ones."""
+def of_task(task: str) -> list[str]:
+    """The ids of the entries that predict ``task`` (categorical or dimensional), in order."""
+    return [name for name, entry in REGISTRY.items() if entry.task == task]
+
+
+def unknown_classifiers(classifiers: list[str], task: str = "categorical") -> list[str]:
+    """One line per configured id that no entry of ``task`` has, naming the known ones
+    (``classifiers:`` lists the categorical ones, ``regressors:`` the dimensional ones)."""
+    key, what = (
+        ("classifiers", "classifier") if task == "categorical" else ("regressors", "regressor")
+    )
+    known = of_task(task)
     return [
-        f"classifiers: {name!r} is not a classifier; use one of {', '.join(REGISTRY)}"
+        f"{key}: {name!r} is not a {what}; use one of {', '.join(known)}"
         for name in classifiers
-        if name not in REGISTRY
+        if name not in known
     ]
 
 

@@ -11,7 +11,13 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from serflow.classifier_registry import spec
-from serflow.cv_search import CachedGridSearch, EstimatorSearch, ForestSearch, plain_params
+from serflow.cv_search import (
+    CachedGridSearch,
+    EstimatorSearch,
+    ForestSearch,
+    GroupedEstimatorSearch,
+    plain_params,
+)
 from serflow.svm_search import PrecomputedSVMSearch, supports
 
 
@@ -41,14 +47,35 @@ class TuningResult:
         return plain_params(self.search.best_params_)
 
     @property
+    def selected(self) -> bool:
+        """Whether cross-validation chose the point (not so for a one-point grid)."""
+        return self.search.n_splits_ > 0
+
+    @property
     def best_cv_uar(self) -> float:
         return float(self.search.best_score_)
+
+    def selection_record(self) -> dict[str, Any]:
+        """The best point and its CV UAR for best_params.json and scores.json; for a one-point
+        grid, a CV UAR of None and a line saying that no selection ran."""
+        if self.selected:
+            return {"best_params": self.best_params, "cv_uar": self.best_cv_uar}
+        return {"best_params": self.best_params, "cv_uar": None, "selection": NO_SELECTION}
 
     def cv_results(self) -> pd.DataFrame:
         """``cv_results_`` as a table, parameters as plain columns, sorted by candidate."""
         table = pd.DataFrame(self.search.cv_results_)
         table["params"] = table["params"].map(lambda p: str(plain_params(p)))
         return table
+
+
+#: What best_params.json says when a one-point grid was fitted without model selection.
+NO_SELECTION = "none: the grid has one point, fitted on every training clip without inner CV"
+
+
+def needs_selection(points: list[dict[str, Any]]) -> bool:
+    """Whether a grid needs model selection by inner cross-validation (more than one point)."""
+    return len(points) > 1
 
 
 def tune(
@@ -63,6 +90,8 @@ def tune(
     folds: list[tuple[np.ndarray, np.ndarray]] | None = None,
     cache_dir: str | Path | None = None,
     oversample: bool = False,
+    groups: np.ndarray | None = None,
+    estimator_params: dict[str, Any] | None = None,
 ) -> TuningResult:
     """Grid search over ``points`` with stratified ``cv_folds``-fold CV, scored by UAR.
 
@@ -76,8 +105,16 @@ def tune(
     a forest's largest ``n_estimators`` also scores the smaller ones, fits run longest first on
     ``n_jobs`` workers of one BLAS thread each, and with ``cache_dir`` a rerun after a grid
     change fits only the new points. ``oversample`` balances the classes of each fold's
-    training rows and of the refit's (:mod:`serflow.balance`).
+    training rows and of the refit's (:mod:`serflow.balance`). A one-point grid is fitted
+    directly, without CV: the one point would win whatever the folds, so the model is the one a
+    search would refit.
+
+    ``groups`` (the rows' speakers) go to the fits of a classifier whose spec asks for them
+    (``speaker_groups``); ``estimator_params`` are set on its estimator before the search (the
+    ``mlp``'s ``n_layers`` on an SSL all-layers table).
     """
+    if not needs_selection(points):
+        folds = []
     options = dict(
         cv_folds=cv_folds,
         folds=folds,
@@ -86,11 +123,16 @@ def tune(
         cache_dir=cache_dir,
         oversample=oversample,
     )
-    kind = spec(classifier).search
-    if kind == "kernel_svm" and supports(points):
+    entry = spec(classifier)
+    estimator = make_estimator(classifier, seed).set_params(**(estimator_params or {}))
+    if entry.search == "kernel_svm" and supports(points):
         search = PrecomputedSVMSearch(points, **options)
-    elif kind == "forest":
-        search = ForestSearch(make_estimator(classifier, seed), points, **options)
+    elif entry.search == "forest":
+        search = ForestSearch(estimator, points, **options)
+    elif entry.speaker_groups:
+        if groups is None:
+            raise ValueError(f"{classifier} fits on the training rows' speakers: pass groups")
+        search = GroupedEstimatorSearch(estimator, points, **options).with_speakers(groups)
     else:
-        search = EstimatorSearch(make_estimator(classifier, seed), points, **options)
+        search = EstimatorSearch(estimator, points, **options)
     return TuningResult(search.fit(features, labels))

@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = int((table["error"] != "").sum())
     print(
         f"serflow predict: {len(table) - failed} of {len(table)} recording(s) predicted "
-        f"({bundle.manifest['scores']} scores) -> {arguments.output}",
+        f"({', '.join(bundle.dimensions) or bundle.manifest['scores'] + ' scores'}) "
+        f"-> {arguments.output}",
         file=sys.stderr,
     )
     return 0

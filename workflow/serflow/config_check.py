@@ -83,6 +83,14 @@ class Settings:
     ssl_models: dict[str, str]
     cross_corpus_emotions: list[str]
     exported_models: list[tuple[str, str]]
+    tasks: tuple[str, ...] = ("categorical",)
+    regressors: tuple[str, ...] = ()
+    dimensions: dict[str, list[str]] | None = None
+
+    @property
+    def dimensional_datasets(self) -> list[str]:
+        """The datasets with targets, which task dimensional runs on."""
+        return [name for name, targets in (self.dimensions or {}).items() if targets]
 
 
 #: The schemas :func:`load` checks a config with, by name (workflow/schemas/<name>.schema.yaml).
@@ -136,18 +144,30 @@ def _checked(instance: dict[str, Any], schema: dict[str, Any], where: str) -> No
     fill_defaults(instance, schema, where)
 
 
+def tasks_of(config: dict[str, Any]) -> tuple[str, ...]:
+    """The config's ``task`` as a tuple, categorical first (one name or a list of them)."""
+    task = config["task"]
+    chosen = {task} if isinstance(task, str) else set(task)
+    return tuple(name for name in ("categorical", "dimensional") if name in chosen)
+
+
 def _grid_problems(config: dict[str, Any], grid_checks: Path | None) -> list[str]:
-    """Classifiers that are unknown or have no grid, and grid values scikit-learn rejects."""
+    """Classifiers (and, for task dimensional, regressors) that are unknown or have no grid,
+    classifiers that ``balance: class_weight`` cannot weight, and grid values scikit-learn
+    rejects."""
     from serflow.classifier_registry import unknown_classifiers, unweighted_classifiers
     from serflow.grids import invalid_values, remembered_invalid_values
 
-    classifiers = config["classifiers"]
-    problems = unknown_classifiers(classifiers)
+    tasks = tasks_of(config)
+    classifiers = config["classifiers"] if "categorical" in tasks else []
+    regressors = config["regressors"] if "dimensional" in tasks else []
+    problems = unknown_classifiers(classifiers) + unknown_classifiers(regressors, "dimensional")
     if problems:
         return problems
     problems = unweighted_classifiers(classifiers, config["balance"])
     if problems:
         return problems
+    classifiers = [*classifiers, *regressors]
     missing = sorted(set(classifiers) - set(config["grids"]))
     if missing:
         return [f"classifiers {missing} have no grid: add them under grids:"]
@@ -159,6 +179,25 @@ def _grid_problems(config: dict[str, Any], grid_checks: Path | None) -> list[str
             if grid_checks is not None
             else invalid_values(classifier, config["grids"][classifier])
         )
+    ]
+
+
+def _layer_weighting_problems(config: dict[str, Any]) -> list[str]:
+    """Encoders with ``layer: weighted`` among the feature sets need classifiers that learn
+    layer weights (the others would get every layer's features side by side)."""
+    from serflow.layer_weighting import LAYER_WEIGHTING_CLASSIFIERS, WEIGHTED
+
+    encoders = config["ssl"]["encoders"]
+    weighted = [n for n in config["feature_sets"] if encoders.get(n, {}).get("layer") == WEIGHTED]
+    others = [c for c in config["classifiers"] if c not in LAYER_WEIGHTING_CLASSIFIERS]
+    if not weighted or not others:
+        return []
+    learners = ", ".join(LAYER_WEIGHTING_CLASSIFIERS)
+    return [
+        f"ssl.encoders.{name}.layer is weighted, which only {learners} can learn, but "
+        f"classifiers also lists {others}: set classifiers to "
+        f"{list(LAYER_WEIGHTING_CLASSIFIERS)}, or give {name} layer auto or a number"
+        for name in weighted
     ]
 
 
@@ -188,6 +227,43 @@ def _dataset_problems(config: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _target_problems(config: dict[str, Any]) -> list[str]:
+    """Targets on a format without continuous labels, empty or reversed ranges, and task
+    dimensional without any dataset that has targets."""
+    problems = []
+    for name, settings in config["datasets"].items():
+        where = f"datasets.{name}.targets"
+        targets = settings["targets"]
+        if targets and settings["format"] not in ("csv", "audformat"):
+            problems.append(
+                f"{where}: a {settings['format']} corpus has no continuous labels; targets are "
+                "read from a csv manifest's columns or an audformat table's"
+            )
+        for dimension, target in targets.items():
+            low, high = target["range"]
+            if not low < high:
+                problems.append(
+                    f"{where}.{dimension}.range {target['range']}: give [low, high] with low < "
+                    "high, the scale the corpus rates the dimension on (e.g. [1, 5])"
+                )
+    for dimension in config["cross_corpus"]["dimensions"]:
+        having = [n for n, d in config["datasets"].items() if dimension in d["targets"]]
+        if "dimensional" not in tasks_of(config) or len(having) < 2:
+            problems.append(
+                f"cross_corpus.dimensions: {dimension!r} is a target of {having or 'no dataset'}"
+                "; list dimensions that at least two datasets have under targets:, with task "
+                "dimensional"
+            )
+    if "dimensional" in tasks_of(config) and not any(
+        settings["targets"] for settings in config["datasets"].values()
+    ):
+        problems.append(
+            "task dimensional needs targets: give a csv or audformat dataset its targets, e.g. "
+            "targets: {arousal: {column: arousal, range: [1, 5]}} (see config/README.md)"
+        )
+    return problems
+
+
 def local_model_or_hub_id(feature_set: str, model: str) -> str:
     """The hub id, or the local directory (made absolute, checked to exist), of an encoder."""
     path = Path(model).expanduser()
@@ -205,7 +281,12 @@ def _export_problems(config: dict[str, Any]) -> list[str]:
     """Exported models the benchmark does not run, and a predict.input that cannot work."""
     from serflow import feature_sets as registry
 
-    feature_sets, classifiers = config["feature_sets"], config["classifiers"]
+    tasks = tasks_of(config)
+    feature_sets = config["feature_sets"]
+    classifiers = [
+        *(config["classifiers"] if "categorical" in tasks else []),
+        *(config["regressors"] if "dimensional" in tasks else []),
+    ]
     problems = [
         f"export.models names ({m['feature_set']}, {m['classifier']}), which the benchmark "
         f"does not run: choose a feature set of feature_sets {feature_sets} and a classifier "
@@ -258,6 +339,10 @@ def load(
     check_config(config, main)
     for name, settings in (config.get("datasets") or {}).items():
         check_config(settings or {}, dataset_schema, prefix=f"datasets.{name}.")
+        try:
+            dataset_config.fill_source(name, settings, dataset_schema)
+        except dataset_config.DatasetConfigError as error:
+            raise ConfigError(str(error)) from None
     fill_defaults(config, main)
     encoders = config["ssl"]["encoders"]
     for name in encoders:
@@ -266,12 +351,12 @@ def load(
     unknown = registry.unknown_feature_sets(config["feature_sets"], encoders)
     if unknown:
         raise ConfigError(f"feature_sets: {'; '.join(unknown)}")
-    problems = _grid_problems(config, grid_checks)
+    problems = _grid_problems(config, grid_checks) or _layer_weighting_problems(config)
     if problems:
         raise ConfigError("\n".join(problems))
     for name, settings in config["datasets"].items():
         fill_defaults(settings, dataset_schema, f"datasets.{name}.")
-    problems = _dataset_problems(config) or _export_problems(config)
+    problems = _dataset_problems(config) or _target_problems(config) or _export_problems(config)
     if problems:
         raise ConfigError("\n".join(problems))
     ssl_models = {
@@ -288,4 +373,10 @@ def load(
         ssl_models=ssl_models,
         cross_corpus_emotions=config["cross_corpus"]["emotions"],
         exported_models=[(m["feature_set"], m["classifier"]) for m in config["export"]["models"]],
+        tasks=tasks_of(config),
+        regressors=tuple(config["regressors"]),
+        dimensions={
+            name: list(settings["targets"]) if "dimensional" in tasks_of(config) else []
+            for name, settings in config["datasets"].items()
+        },
     )

@@ -8,6 +8,7 @@ import io
 import logging
 import os
 import shutil
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from serflow.download import sha256sum
 from serflow.emodb import EXPECTED_UTTERANCES
 from serflow.emotions import select_emotions
 from serflow.formats import Entry
+from serflow.formats.entries import AUDIO_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +54,14 @@ def is_macos_metadata(member: str) -> bool:
 
 
 def wav_members(archive: zipfile.ZipFile, zip_path: Path) -> list[str]:
-    """The ``.wav`` members of ``archive`` (under any folder), sorted, without macOS metadata.
+    """The audio members of ``archive`` (under any folder), sorted, without macOS metadata.
 
     Two members with the same file name would land on one file: an error naming both.
     """
     members: dict[str, str] = {}
     for member in sorted(archive.namelist()):
         name = member.rsplit("/", 1)[-1]
-        if member.endswith("/") or not name.lower().endswith(".wav"):
+        if member.endswith("/") or not name.lower().endswith(AUDIO_SUFFIXES):
             continue
         if is_macos_metadata(member):
             continue
@@ -71,6 +73,23 @@ def wav_members(archive: zipfile.ZipFile, zip_path: Path) -> list[str]:
             )
         members[name] = member
     return sorted(members.values())
+
+
+def check_no_links(archive: zipfile.ZipFile, zip_path: Path) -> None:
+    """An error naming the zip and every member that is a symbolic link (to a file or a
+    folder): unpacked, a link would be a file holding the target's name, or clash with the
+    folder of the same name."""
+    links = [
+        info.filename
+        for info in archive.infolist()
+        if stat.S_ISLNK(info.external_attr >> 16) and not is_macos_metadata(info.filename)
+    ]
+    if links:
+        raise CorpusError(
+            f"{zip_path} holds symbolic link(s) {', '.join(links)}; serflow unpacks files and "
+            "folders only: make the zip anew without links (zip without -y / --symlinks copies "
+            "what they point to), or unpack it yourself and give the folder with source: folder"
+        )
 
 
 def _members(archive: zipfile.ZipFile, zip_path: Path) -> list[str]:
@@ -111,10 +130,19 @@ def unpack_zip(
     written = []
     try:
         with archive:
+            check_no_links(archive, zip_path)
             members = wav_members(archive, zip_path) if flatten else _members(archive, zip_path)
             for member in members:
                 name = member.rsplit("/", 1)[-1] if flatten else member
-                (temp / name).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    (temp / name).parent.mkdir(parents=True, exist_ok=True)
+                except (FileExistsError, NotADirectoryError) as error:
+                    clash = next(path for path in (temp / name).parents if path.is_file())
+                    folder = clash.relative_to(temp).as_posix()
+                    raise CorpusError(
+                        f"member {member} of {zip_path} lies in folder {folder}, but the zip also "
+                        f"holds a file named {folder}; rename or remove one of the two"
+                    ) from error
                 try:
                     with archive.open(member) as source, open(temp / name, "wb") as out:
                         shutil.copyfileobj(source, out)
@@ -124,9 +152,10 @@ def unpack_zip(
                         "again or make it anew from good copies of the files"
                     ) from error
                 written.append(wav_dir / name)
-        if not any(path.suffix.lower() == ".wav" for path in written):
+        if not any(path.suffix.lower() in AUDIO_SUFFIXES for path in written):
             raise CorpusError(
-                f"{zip_path} holds no .wav files; EmoDB's download.zip has them under wav/"
+                f"{zip_path} holds no audio files ({', '.join(AUDIO_SUFFIXES)}); EmoDB's "
+                "download.zip has them under wav/"
             )
         shutil.rmtree(wav_dir, ignore_errors=True)
         os.replace(temp, wav_dir)
@@ -230,7 +259,10 @@ def build_metadata(
     rows, digests = [], {}
     for entry in entries:
         if entry.ignored:
-            ignored[entry.path.name] = entry.ignored
+            if entry.warn:
+                findings.append(f"left out {entry.ignored}")
+            else:
+                ignored[entry.path.name] = entry.ignored
             continue
         try:
             if entry.problem:
@@ -263,8 +295,8 @@ def build_metadata(
     for utterance, files in repeated.groupby("utterance")["path"]:
         names = [Path(p).name for p in files]
         message = (
-            f"files {' and '.join(names)} in {Path(files.iloc[0]).parent} are the same utterance "
-            f"{utterance}; keep the right one and remove the other(s), {advice}"
+            f"files {' and '.join(files)} give the same utterance id {utterance}; keep the right "
+            f"one and remove the other(s), {advice}"
         )
         if not skip_bad_files:
             raise CorpusError(message)

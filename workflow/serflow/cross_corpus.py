@@ -9,6 +9,10 @@ is speaker-independent.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 
 from serflow.fold_ids import HOLDOUT_FOLD_ID
@@ -70,4 +74,52 @@ def pair_fold(
 def holdout_fold(split: dict) -> dict:
     """The single fold of a hold-out split file."""
     (fold,) = [fold for fold in split["folds"] if fold["fold"] == HOLDOUT_FOLD_ID]
+    return fold
+
+
+def missing_cell(cell: dict, reason: str) -> tuple[dict, pd.DataFrame]:
+    """The scores of a cell that could not be computed (UAR None, with the ``missing`` reason)
+    and its empty predictions table, so that the matrix still runs and shows why."""
+    predictions = pd.DataFrame(
+        {name: pd.Series(dtype=str) for name in ["utterance", "speaker", "emotion", "predicted"]}
+    )
+    return {**cell, "uar": None, "n_test": 0, "missing": reason}, predictions
+
+
+def cell_rows(
+    train: str, test: str, read_dataset: Callable[[str, str], tuple[pd.DataFrame, pd.DataFrame]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Features and metadata of a cross-corpus cell, pooled: the training dataset's rows and,
+    off the diagonal, the test dataset's. ``read_dataset(name, role)`` gives one dataset's
+    (features, metadata), role ``train`` or ``test`` naming the rule's inputs."""
+    names = [train] if train == test else [train, test]
+    parts = [read_dataset(name, role) for name, role in zip(names, ["train", "test"], strict=False)]
+    features = pd.concat([part[0] for part in parts], ignore_index=True)
+    return features, pd.concat([part[1] for part in parts], ignore_index=True)
+
+
+def cell_fold(
+    train: str, test: str, metadata: pd.DataFrame, split_file: str | None, grid: Any
+) -> dict:
+    """The checked fold of one cell (:func:`pair_fold`; the diagonal reads the training
+    dataset's hold-out ``split_file``); :class:`CrossCorpusError` when its training speakers
+    are too few for the grid search's speaker-grouped CV."""
+    from serflow.classifiers import needs_selection
+    from serflow.grids import grid_points
+    from serflow.speaker_groups import cross_corpus_cell_problem
+
+    diagonal = train == test
+    split = None
+    if diagonal:
+        with open(split_file) as stream:
+            split = holdout_fold(json.load(stream))
+    fold = pair_fold(train, test, metadata, split)
+    problem = cross_corpus_cell_problem(
+        train,
+        len(fold["train_speakers"]),
+        diagonal=diagonal,
+        selecting=needs_selection(grid_points(grid)),
+    )
+    if problem:
+        raise CrossCorpusError(problem)
     return fold

@@ -14,6 +14,9 @@ def results_table(points: list[dict[str, Any]], records: np.ndarray) -> dict[str
     Means, standard deviations and ranks are computed as GridSearchCV computes them (ranks by
     ``method="min"``), so that equal scores give equal ranks and the first wins.
     """
+    no_folds = records.shape[1] == 0  # a one-point grid, fitted without cross-validation
+    if no_folds:
+        records = np.full((len(points), 1, 3), np.nan)
     scores, fit_times, score_times = records[..., 0], records[..., 1], records[..., 2]
     table: dict[str, Any] = {
         "mean_fit_time": fit_times.mean(axis=1),
@@ -28,12 +31,16 @@ def results_table(points: list[dict[str, Any]], records: np.ndarray) -> dict[str
                 column[index] = point[key]
         table[f"param_{key}"] = column
     table["params"] = [dict(point) for point in points]
-    for fold in range(scores.shape[1]):
+    for fold in range(0 if no_folds else scores.shape[1]):
         table[f"split{fold}_test_score"] = scores[:, fold]
     means = np.average(scores, axis=1)
     table["mean_test_score"] = means
     table["std_test_score"] = np.sqrt(np.average((scores - means[:, None]) ** 2, axis=1))
-    table["rank_test_score"] = rankdata(-means, method="min").astype(np.int32)
+    table["rank_test_score"] = (
+        np.ones(len(points), dtype=np.int32)
+        if no_folds
+        else rankdata(-means, method="min").astype(np.int32)
+    )
     return table
 
 

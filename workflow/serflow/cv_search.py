@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from serflow.balance import oversample, oversampled_folds
 from serflow.cv_cache import Folds, Record, ScoreCache, plain_params, point_key
 from serflow.cv_results import best_candidate, results_table
 from serflow.cv_tasks import Group, plan_folds, plan_tasks, run_tasks
+from serflow.leakage import check_early_stopping
 from serflow.metrics import uar
 
 __all__ = [
@@ -33,10 +35,14 @@ __all__ = [
     "EstimatorSearch",
     "ForestSearch",
     "Group",
+    "GroupedEstimatorSearch",
     "Record",
     "plain_params",
     "results_table",
 ]
+
+#: A validation score, higher is better: (true targets, predictions) -> float.
+Score = Callable[[np.ndarray, np.ndarray], float]
 
 
 class CachedGridSearch(BaseEstimator):
@@ -55,7 +61,9 @@ class CachedGridSearch(BaseEstimator):
     cv_folds
         Folds of StratifiedKFold without shuffling (GridSearchCV's ``cv=k`` for classifiers).
     folds
-        Explicit (training rows, validation rows) pairs used instead, when given.
+        Explicit (training rows, validation rows) pairs used instead, when given; an empty
+        list, for a one-point grid, fits that point on all rows without cross-validation
+        (``cv_results_`` then has no split scores, a NaN mean and rank 1).
     seed
         Seed of every estimator that has randomness.
     n_jobs
@@ -65,6 +73,10 @@ class CachedGridSearch(BaseEstimator):
     oversample
         Whether each fold's training rows and the refit's rows are oversampled to equal class
         counts (:func:`serflow.balance.oversample`, seeded); validation rows never are.
+    score
+        The validation score the search maximises: UAR (:func:`serflow.metrics.uar`) for
+        classifiers, CCC (:func:`serflow.metrics.ccc`) for the regressors of dimensions.
+        A module-level function, so that worker processes can receive it.
     """
 
     #: "processes" (loky, for fits that hold the GIL) or "threads" (fits that release it).
@@ -80,6 +92,7 @@ class CachedGridSearch(BaseEstimator):
         n_jobs: int = 1,
         cache_dir: str | Path | None = None,
         oversample: bool = False,
+        score: Score = uar,
     ) -> None:
         self.points = points
         self.cv_folds = cv_folds
@@ -88,6 +101,7 @@ class CachedGridSearch(BaseEstimator):
         self.n_jobs = n_jobs
         self.cache_dir = cache_dir
         self.oversample = oversample
+        self.score = score
 
     # -- what subclasses define -------------------------------------------------------------
 
@@ -125,10 +139,10 @@ class CachedGridSearch(BaseEstimator):
         self.check_points()
         x = self._as_input(features)
         y = np.asarray(labels)
-        folds = plan_folds(x, y, self.cv_folds, self.folds)
+        folds = plan_folds(x, y, self.cv_folds, self.folds, len(self.points))
         if self.oversample:  # changes the folds, hence the cache file too
             folds = oversampled_folds(folds, y, self.seed)
-        cache = ScoreCache(self.cache_dir, self.identity())
+        cache = ScoreCache(self.cache_dir, self.identity() + self._score_identity())
         cache_file = cache.path(x, y, folds)
         records = cache.read(cache_file)
         keys = [point_key(point) for point in self.points]
@@ -148,34 +162,52 @@ class CachedGridSearch(BaseEstimator):
         table = np.array(
             [[records[f"{key}|{fold}"] for fold in range(len(folds))] for key in keys],
             dtype=np.float64,
-        )
+        ).reshape(len(keys), len(folds), 3)
         self.n_splits_ = len(folds)
         self.cv_results_ = results_table(self.points, table)
         self.best_index_ = best_candidate(self.cv_results_)
         self.best_params_ = self.cv_results_["params"][self.best_index_]
         self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
+        # the rows the refit is fitted on, in order (oversampled: some repeated)
+        self.refit_rows_ = np.arange(len(y))
         if self.oversample:
-            rows = oversample(np.arange(len(y)), y, self.seed)
-            x, y = x[rows], y[rows]
+            self.refit_rows_ = oversample(self.refit_rows_, y, self.seed)
+            x, y = x[self.refit_rows_], y[self.refit_rows_]
             shared = self.prepare(x, y)
         start = time.perf_counter()
         with threadpool_limits(limits=1):
             self.best_estimator_ = self.refit(self.best_index_, shared, x, y)
         self.refit_time_ = time.perf_counter() - start
-        self.classes_ = self.best_estimator_.classes_
+        if hasattr(self.best_estimator_, "classes_"):  # classifiers; regressors have none
+            self.classes_ = self.best_estimator_.classes_
         return self
+
+    def _score_identity(self) -> str:
+        """The score in the cache key; empty for UAR, so that the classifiers' cache files
+        keep their names."""
+        if self.score is uar:
+            return ""
+        return f" scored by {self.score.__module__}.{self.score.__name__}"
 
     @staticmethod
     def _as_input(features: np.ndarray) -> np.ndarray:
         return np.asarray(features)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        """Labels predicted by the refitted best candidate."""
+        """Labels (or values) predicted by the refitted best candidate."""
         return self.best_estimator_.predict(self._as_input(features))
+
+    def class_probabilities(self, features: np.ndarray) -> np.ndarray | None:
+        """Class probabilities (columns in ``classes_`` order) of the refitted best candidate,
+        or None where it gives none (an SVM without Platt scaling): what calibration needs."""
+        if not hasattr(self.best_estimator_, "predict_proba"):
+            return None
+        return self.best_estimator_.predict_proba(self._as_input(features))
 
 
 class EstimatorSearch(CachedGridSearch):
-    """Any scikit-learn classifier, each (candidate, fold) fitted as GridSearchCV fits it."""
+    """Any scikit-learn classifier or regressor, each (candidate, fold) fitted as GridSearchCV
+    fits it."""
 
     def __init__(
         self,
@@ -188,6 +220,7 @@ class EstimatorSearch(CachedGridSearch):
         n_jobs: int = 1,
         cache_dir: str | Path | None = None,
         oversample: bool = False,
+        score: Score = uar,
     ) -> None:
         super().__init__(
             points,
@@ -197,6 +230,7 @@ class EstimatorSearch(CachedGridSearch):
             n_jobs=n_jobs,
             cache_dir=cache_dir,
             oversample=oversample,
+            score=score,
         )
         self.estimator = estimator
 
@@ -210,15 +244,49 @@ class EstimatorSearch(CachedGridSearch):
         out = []
         for index in group.candidates:
             start = time.perf_counter()
-            model = clone(self.estimator).set_params(**self.points[index])
-            model.fit(x[train], y[train])
+            model = self.fit_point(index, x, y, train, test)
             fitted = time.perf_counter()
-            score = uar(y[test], model.predict(x[test]))
+            score = self.score(y[test], model.predict(x[test]))
             out.append((score, fitted - start, time.perf_counter() - fitted))
         return out
 
+    def fit_point(
+        self, index: int, x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray
+    ) -> Any:
+        """Candidate ``index`` fitted on the rows ``train`` (``test``: the rows it is scored on)."""
+        return clone(self.estimator).set_params(**self.points[index]).fit(x[train], y[train])
+
     def refit(self, index: int, shared: Any, x: np.ndarray, y: np.ndarray) -> Any:
         return clone(self.estimator).set_params(**self.points[index]).fit(x, y)
+
+
+class GroupedEstimatorSearch(EstimatorSearch):
+    """An estimator whose ``fit`` takes the rows' speakers (as ``groups``), as the ``mlp`` does
+    for early stopping on a validation part of its own training speakers.
+
+    ``speakers`` holds the speaker of every row; each fit gets those of its training rows only,
+    and the speakers it held out for early stopping (``validation_speakers_``) are checked to be
+    none of the speakers it is scored on.
+    """
+
+    speakers: np.ndarray
+
+    def with_speakers(self, speakers: np.ndarray) -> GroupedEstimatorSearch:
+        """This search with the rows' speakers set."""
+        self.speakers = np.asarray(speakers)
+        return self
+
+    def fit_point(
+        self, index: int, x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray
+    ) -> Any:
+        model = clone(self.estimator).set_params(**self.points[index])
+        model.fit(x[train], y[train], groups=self.speakers[train])
+        check_early_stopping(model.validation_speakers_, self.speakers[test], "an inner fold")
+        return model
+
+    def refit(self, index: int, shared: Any, x: np.ndarray, y: np.ndarray) -> Any:
+        model = clone(self.estimator).set_params(**self.points[index])
+        return model.fit(x, y, groups=self.speakers[self.refit_rows_])
 
 
 class ForestSearch(EstimatorSearch):
@@ -226,7 +294,8 @@ class ForestSearch(EstimatorSearch):
 
     A forest draws its trees' seeds one after another from ``random_state``, so the first
     ``n`` trees of a larger forest are the trees a forest of ``n`` would grow, and their vote
-    is that forest's vote. Candidates that differ only in ``n_estimators`` share a fit.
+    (a regression forest's mean) is that forest's. Candidates that differ only in
+    ``n_estimators`` share a fit.
     """
 
     def groups(self, n_features: int) -> list[Group]:
@@ -260,7 +329,7 @@ class ForestSearch(EstimatorSearch):
             count = self._trees(self.points[index])
             forest.estimators_ = trees[:count]
             forest.n_estimators = count
-            score = uar(y[test], forest.predict(x[test]))
+            score = self.score(y[test], forest.predict(x[test]))
             share = fit_seconds * count / len(trees)
             out.append((score, share, time.perf_counter() - start))
         return out

@@ -29,11 +29,16 @@ class Group:
 Task = tuple[Group, int]
 
 
-def plan_folds(x: np.ndarray, y: np.ndarray, cv_folds: int, folds: Folds | None) -> Folds:
+def plan_folds(
+    x: np.ndarray, y: np.ndarray, cv_folds: int, folds: Folds | None, n_points: int
+) -> Folds:
     """The given (training rows, validation rows) pairs, or StratifiedKFold without shuffling
-    (GridSearchCV's ``cv=k`` for classifiers)."""
+    (GridSearchCV's ``cv=k`` for classifiers). No folds (an empty list) only for a one-point
+    grid, which is fitted without cross-validation."""
     if folds is None:
         return list(StratifiedKFold(n_splits=cv_folds).split(x, y))
+    if not folds and n_points > 1:
+        raise ValueError("a grid of several points needs cross-validation folds to choose")
     return [(np.asarray(train), np.asarray(test)) for train, test in folds]
 
 

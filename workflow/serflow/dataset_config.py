@@ -48,6 +48,31 @@ def command_line_datasets(config: dict[str, Any], command_line: dict[str, Any]) 
         config["datasets"] = dict(command_line["datasets"])
 
 
+def fill_source(name: str, settings: dict[str, Any] | None, schema: dict[str, Any]) -> None:
+    """Check that a dataset entry has its required keys, before the schema's own check (whose
+    message dumps the schema without naming the entry). A missing ``source`` is ``folder`` when
+    ``path`` is a folder (or a csv dataset's manifest file), set in place; otherwise an error
+    naming ``datasets.<name>.source`` and its values, as for a missing ``format``."""
+    key = f"datasets.{name}"
+    if not isinstance(settings, dict):
+        raise DatasetConfigError(f"{key} is empty: give its format and source (config/README.md)")
+    choices = schema["properties"]
+    if "format" not in settings:
+        raise DatasetConfigError(
+            f"{key}.format is missing: set it to one of {', '.join(choices['format']['enum'])}"
+        )
+    if "source" in settings:
+        return
+    path = Path(os.path.expandvars(os.path.expanduser(settings.get("path", "") or "")))
+    if settings.get("path") and (path.is_dir() or (settings["format"] == "csv" and path.is_file())):
+        settings["source"] = "folder"
+        return
+    raise DatasetConfigError(
+        f"{key}.source is missing: set it to one of {', '.join(choices['source']['enum'])} "
+        f"({choices['source']['description']}); with a folder as {key}.path it is folder"
+    )
+
+
 def expand_path(settings: dict[str, Any]) -> None:
     """``~`` and environment variables in a dataset's ``path`` expanded, in place."""
     settings["path"] = os.path.expandvars(os.path.expanduser(settings.get("path", "")))

@@ -21,6 +21,7 @@ import pandas as pd
 import soundfile as sf
 
 from serflow.demo import EMODB_SPEAKERS, EMODB_TEXTS, EMODB_VERSIONS, synthesize_utterance
+from serflow.demo.dimensions import DEMO_RANGE, clip_dimensions
 from serflow.formats import cremad, ravdess, savee, tess
 
 #: canonical emotion -> the demo voice's emotion style (EmoDB letter) that renders it.
@@ -183,7 +184,7 @@ def write_layout(root: Path, format_name: str, clips: list[Clip], *, seed: int =
     try:
         for clip in clips:
             _write_clip(temp / clip.relative, clip, seed)
-        location = _write_extras(temp, format_name, clips)
+        location = _write_extras(temp, format_name, clips, seed)
         os.replace(temp, root)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
@@ -191,11 +192,23 @@ def write_layout(root: Path, format_name: str, clips: list[Clip], *, seed: int =
     return root / location.relative_to(temp) if location != temp else root
 
 
-def _write_clip(path: Path, clip: Clip, seed: int) -> None:
+def _voice_of(clip: Clip, seed: int) -> tuple[str, int]:
+    """The demo voice's EmoDB id and seed that render ``clip``."""
     voice = EMODB_SPEAKERS[(int(clip.speaker) - 1) % len(EMODB_SPEAKERS)]
-    utterance = f"{voice}{EMODB_TEXTS[clip.index % 10]}{STYLE[clip.emotion]}a"
+    return f"{voice}{EMODB_TEXTS[clip.index % 10]}{STYLE[clip.emotion]}a", seed + clip.index
+
+
+def clip_targets(clips: list[Clip], seed: int = 0) -> pd.DataFrame:
+    """The synthetic arousal and valence (1-5) of each clip, in ``clips``' order
+    (:func:`serflow.demo.dimensions.clip_dimensions`): the csv and audformat layouts' target
+    columns."""
+    return pd.DataFrame([clip_dimensions(*_voice_of(clip, seed)) for clip in clips])
+
+
+def _write_clip(path: Path, clip: Clip, seed: int) -> None:
+    utterance, voice_seed = _voice_of(clip, seed)
     samples = synthesize_utterance(
-        utterance, clip.duration_s, sample_rate=clip.sample_rate, seed=seed + clip.index
+        utterance, clip.duration_s, sample_rate=clip.sample_rate, seed=voice_seed
     )
     if clip.channels == 2:
         samples = np.stack([samples, (samples * 0.8).astype(np.int16)], axis=1)
@@ -214,8 +227,9 @@ def add_riff_chunk(path: Path, chunk_id: bytes, payload: bytes) -> None:
     path.write_bytes(bytes(data))
 
 
-def _write_extras(root: Path, format_name: str, clips: list[Clip]) -> Path:
-    """Files a corpus has besides audio; returns the location a dataset's path names."""
+def _write_extras(root: Path, format_name: str, clips: list[Clip], seed: int) -> Path:
+    """Files a corpus has besides audio; returns the location a dataset's path names. The csv
+    manifest and the audformat table carry the clips' synthetic arousal and valence too."""
     speakers = sorted({clip.speaker for clip in clips})
     if format_name == "cremad":
         rows = [f"{1000 + int(s)},30,{'Male' if int(s) % 2 else 'Female'},x,y" for s in speakers]
@@ -230,18 +244,20 @@ def _write_extras(root: Path, format_name: str, clips: list[Clip]) -> Path:
                 "speaker": [f"spk{clip.speaker}" for clip in clips],
                 "emotion": [clip.emotion for clip in clips],
                 "gender": ["female" if int(clip.speaker) % 2 == 0 else "male" for clip in clips],
+                **clip_targets(clips, seed).to_dict("list"),
             }
         )
         table.to_csv(root / "manifest.csv", index=False)
         return root / "manifest.csv"
     if format_name == "audformat":
-        _write_audformat(root, clips)
+        _write_audformat(root, clips, seed)
     return root
 
 
-def _write_audformat(root: Path, clips: list[Clip]) -> None:
-    """An audformat database: a speaker scheme with genders, an emotion table over all files,
-    and train/test tables that split the speakers (the last third tests)."""
+def _write_audformat(root: Path, clips: list[Clip], seed: int) -> None:
+    """An audformat database: a speaker scheme with genders, an emotion table over all files
+    (with float arousal and valence columns on a 0-1 scale), and train/test tables that split
+    the speakers (the last third tests)."""
     import audformat
 
     db = audformat.Database(name="serflow_demo", source="synthetic", usage="research")
@@ -258,6 +274,12 @@ def _write_audformat(root: Path, clips: list[Clip]) -> None:
     db["emotion"]["emotion"].set([clip.emotion for clip in clips])
     db["emotion"]["speaker"] = audformat.Column(scheme_id="speaker")
     db["emotion"]["speaker"].set([f"spk{clip.speaker}" for clip in clips])
+    # the demo's 1-5 ratings as audformat's usual 0-1 scale
+    db.schemes["rating"] = audformat.Scheme("float", minimum=0.0, maximum=1.0)
+    low, high = DEMO_RANGE
+    for dimension, values in clip_targets(clips, seed).items():
+        db["emotion"][dimension] = audformat.Column(scheme_id="rating")
+        db["emotion"][dimension].set(((values - low) / (high - low)).round(4).tolist())
     test_speakers = set(speakers[-max(1, len(speakers) // 3) :])
     for split in ("train", "test"):
         chosen = [c.relative for c in clips if (c.speaker in test_speakers) == (split == "test")]

@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix
 
 from serflow.metrics import uar
+from serflow.speaker_bootstrap import paired_speaker_bootstrap
 from serflow.stats import mcnemar_exact, paired_permutation_uar
 
 
@@ -54,7 +55,8 @@ def pool_predictions(scores: list[dict], predictions: list[pd.DataFrame]) -> pd.
     """Every job's test predictions in one table, labelled by feature set, classifier and fold.
 
     ``scores[i]`` (a job's scores.json) says whose predictions ``predictions[i]`` are. Rows are
-    sorted by feature set, classifier, fold and utterance.
+    sorted by feature set, classifier, fold and utterance; ``confidence`` is NaN for the jobs
+    whose classifier gives no probabilities.
     """
     if len(scores) != len(predictions):
         raise ValueError(f"{len(scores)} score files but {len(predictions)} prediction tables")
@@ -65,8 +67,10 @@ def pool_predictions(scores: list[dict], predictions: list[pd.DataFrame]) -> pd.
         for score, table in zip(scores, predictions, strict=True)
     ]
     columns = ["feature_set", "classifier", "fold", "utterance", "speaker", "emotion", "predicted"]
-    pooled = pd.concat(parts, ignore_index=True)[columns]
-    return pooled.sort_values(columns[:4], ignore_index=True)
+    pooled = pd.concat(parts, ignore_index=True)
+    # the probability of the predicted class, where a classifier gives probabilities (LR, RF)
+    columns += ["confidence"] if "confidence" in pooled.columns else []
+    return pooled[columns].sort_values(columns[:4], ignore_index=True)
 
 
 def rows_of(table: pd.DataFrame, feature_set: str, classifier: str) -> pd.DataFrame:
@@ -105,13 +109,17 @@ def compare_feature_sets(
     *,
     permutations: int = 10000,
     seed: int = 0,
+    confidence: float = 0.95,
+    resamples: int = 10000,
 ) -> pd.DataFrame:
     """Paired tests of every two feature sets under the same classifier and outer folds.
 
     The predictions of the two feature sets are paired by (fold, utterance). ``difference`` is
     UAR(a) − UAR(b) in points; ``permutation_p`` is the paired permutation test of it
     (:func:`serflow.stats.paired_permutation_uar`), ``mcnemar_p`` McNemar's exact test of
-    the rows that one feature set gets right and the other wrong.
+    the rows that one feature set gets right and the other wrong. ``speaker_ci_low``/``high``
+    and ``speaker_p`` are the same difference at speaker level: a bootstrap over test speakers
+    (:func:`serflow.speaker_bootstrap.paired_speaker_bootstrap`, ``resamples`` draws).
     """
     keys = ["fold", "utterance"]
     rows = []
@@ -133,6 +141,15 @@ def compare_feature_sets(
                 truth, predicted_a, predicted_b, permutations=permutations, seed=seed
             )
             only_a, only_b, mcnemar_p = mcnemar_exact(predicted_a == truth, predicted_b == truth)
+            speaker_low, speaker_high, speaker_p = paired_speaker_bootstrap(
+                truth,
+                predicted_a,
+                predicted_b,
+                pairs["speaker_a"].to_numpy(),
+                confidence=confidence,
+                resamples=resamples,
+                seed=seed,
+            )
             rows.append(
                 {
                     "classifier": classifier,
@@ -146,10 +163,14 @@ def compare_feature_sets(
                     "only_b_correct": only_b,
                     "mcnemar_p": mcnemar_p,
                     "permutation_p": permutation_p,
+                    "speaker_ci_low": 100 * speaker_low,
+                    "speaker_ci_high": 100 * speaker_high,
+                    "speaker_p": speaker_p,
                 }
             )
     columns = [
         "classifier", "feature_set_a", "feature_set_b", "n", "uar_a", "uar_b", "difference",
-        "only_a_correct", "only_b_correct", "mcnemar_p", "permutation_p",
+        "only_a_correct", "only_b_correct", "mcnemar_p", "permutation_p", "speaker_ci_low",
+        "speaker_ci_high", "speaker_p",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from serflow.balance import weighted_points
-from serflow.classifiers import TuningResult, tune, uses_precomputed_kernels
+from serflow.classifier_registry import spec
+from serflow.classifiers import TuningResult, needs_selection, tune, uses_precomputed_kernels
+from serflow.fold_rows import part_mask
 from serflow.grids import expand_grid
 from serflow.kernel_memory import (
     MemoryBudget,
@@ -18,7 +20,14 @@ from serflow.kernel_memory import (
     linear_points,
     plan_training_rows,
 )
-from serflow.leakage import check_fold, check_rows, check_selection_rows
+from serflow.layer_weighting import estimator_params
+from serflow.leakage import (
+    check_early_stopping,
+    check_fold,
+    check_rows,
+    check_selection_rows,
+    guarded_columns,
+)
 from serflow.split import inner_folds
 
 log = logging.getLogger(__name__)
@@ -62,18 +71,18 @@ def encode(emotions: pd.Series | np.ndarray, order: list[str]) -> np.ndarray:
 
 
 def labelled_rows(
-    features: pd.DataFrame, metadata: pd.DataFrame, speakers: list[str]
+    features: pd.DataFrame, metadata: pd.DataFrame, fold: dict, part: str
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Feature matrix, emotion names and ids of the utterances of ``speakers``, sorted by id."""
-    table = metadata[["utterance", "speaker", "emotion"]].merge(
-        features, on="utterance", how="inner", validate="one_to_one"
-    )
+    """Feature matrix, emotion names and ids (utterance, speaker, emotion and, where the
+    metadata has it, text) of the fold's ``part`` (train or test), sorted by id."""
+    keys = [c for c in ("utterance", "speaker", "emotion", "text") if c in metadata.columns]
+    table = metadata[keys].merge(features, on="utterance", how="inner", validate="one_to_one")
     if len(table) != len(metadata):
         missing = sorted(set(metadata["utterance"]) - set(features["utterance"]))[:10]
         raise KeyError(f"the feature table lacks utterance(s) {missing}; rerun its extraction")
-    table = table[table["speaker"].isin(speakers)].sort_values("utterance", ignore_index=True)
-    values = table.drop(columns=["utterance", "speaker", "emotion"]).to_numpy(dtype=np.float32)
-    return values, table["emotion"].to_numpy(), table[["utterance", "speaker", "emotion"]]
+    table = table[part_mask(table, fold, part)].sort_values("utterance", ignore_index=True)
+    values = table.drop(columns=keys).to_numpy(dtype=np.float32)
+    return values, table["emotion"].to_numpy(), table[keys]
 
 
 def train_and_test(
@@ -99,21 +108,29 @@ def train_and_test(
     matrices would exceed ``memory_budget`` stops, runs on a subsample of the training rows or
     is replaced by a linear SVM (:func:`serflow.kernel_memory.plan_training_rows`). ``balance``
     (:mod:`serflow.balance`) weights or oversamples the classes of the rows each model is fitted
-    on: the training part of every inner fold and the refit, never validation or test rows.
+    on: the training part of every inner fold and the refit, never validation or test rows. A
+    classifier that fits on speakers (``mlp``) gets the training rows' speakers, and the speakers
+    its refit stopped early on are checked to be training speakers; an SSL all-layers table
+    (``layer: weighted``) sets its ``n_layers``.
     """
     check_fold(fold)
     order = class_order(metadata)
-    x_train, train_emotions, train_ids = labelled_rows(features, metadata, fold["train_speakers"])
+    x_train, train_emotions, train_ids = labelled_rows(features, metadata, fold, "train")
     y_train = encode(train_emotions, order)
     points, rejected = expand_grid(classifier, grid, n_classes=len(np.unique(y_train)))
     for line in rejected:
         log.warning("grid point not fitted: %s", line)
     log.info("%s: %d grid points x %d %s folds", classifier, len(points), cv_folds, inner_cv)
-    x_test, _, test_ids = labelled_rows(features, metadata, fold["test_speakers"])
+    x_test, _, test_ids = labelled_rows(features, metadata, fold, "test")
 
     speakers, labels = train_ids["speaker"].to_numpy(), y_train
+    selecting = needs_selection(points)
+    if not selecting:
+        log.info("%s: one grid point, fitted on every training clip without inner CV", classifier)
 
     def folds_of(rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        if not selecting:
+            return []
         return inner_folds(labels[rows], speakers[rows], inner_cv, cv_folds)
 
     over_budget = None
@@ -136,12 +153,18 @@ def train_and_test(
     searched = fitted_classifier(classifier, over_budget)
     if searched != classifier:
         points = linear_points(points)
-    folds = inner_folds(y_train, train_ids["speaker"].to_numpy(), inner_cv, cv_folds)
-    check_rows(train_ids, test_ids)
+    folds = (
+        inner_folds(y_train, train_ids["speaker"].to_numpy(), inner_cv, cv_folds)
+        if needs_selection(points)
+        else []
+    )
+    check_rows(train_ids, test_ids, guarded_columns(fold))
     check_selection_rows(folds, len(train_ids))
     if balance != "none":
         log.info("%s: classes balanced by %s in every training part", classifier, balance)
-    # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's)
+    params = estimator_params(classifier, [c for c in features.columns if c != "utterance"])
+    # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's); a
+    # one-point grid is fitted without folds
     tuning = tune(
         searched,
         weighted_points(points, balance),
@@ -153,9 +176,23 @@ def train_and_test(
         n_jobs=n_jobs,
         cache_dir=cache_dir,
         oversample=balance == "oversample",
+        groups=train_ids["speaker"].to_numpy(),
+        estimator_params=params,
     )
-    predicted = np.asarray(order, dtype=object)[tuning.search.predict(x_test)]
+    if spec(searched).speaker_groups:
+        check_early_stopping(
+            tuning.search.best_estimator_.validation_speakers_,
+            test_ids["speaker"].to_numpy(),
+            f"fold {fold['fold']}",
+        )
+    codes = tuning.search.predict(x_test)
+    predicted = np.asarray(order, dtype=object)[codes]
     predictions = test_ids.assign(predicted=predicted.astype(str))
+    probabilities = tuning.search.class_probabilities(x_test)
+    if probabilities is not None:
+        # the probability the classifier gave the class it predicted: calibration's confidence
+        column = np.searchsorted(tuning.search.classes_, codes)
+        predictions["confidence"] = probabilities[np.arange(len(codes)), column]
     return Outcome(
         tuning=tuning,
         predictions=predictions,

@@ -1,4 +1,5 @@
-"""Cheap fingerprints of a corpus on disk, computed when the workflow is parsed.
+"""Cheap fingerprints of a corpus on disk, computed when the workflow is parsed, and the SHA-256
+of a file.
 
 Standard library only: the process that runs Snakemake imports it.
 """
@@ -58,4 +59,13 @@ def files_digest(paths: list[str]) -> str:
     for path in paths:
         stat = os.stat(path)
         digest.update(f"{path}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
     return digest.hexdigest()

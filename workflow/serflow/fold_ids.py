@@ -11,6 +11,7 @@ SCHEME_NAMES = {
     "holdout": "one speaker hold-out",
     "repeated_holdout": "repeated speaker hold-out",
     "loso": "leave one speaker out",
+    "folds": "published folds (split.folds_file)",
 }
 MULTI_FOLD_SCHEMES = [scheme for scheme in SCHEME_NAMES if scheme != "holdout"]
 
@@ -18,7 +19,7 @@ MULTI_FOLD_SCHEMES = [scheme for scheme in SCHEME_NAMES if scheme != "holdout"]
 HOLDOUT_FOLD_ID = "holdout"
 
 #: A regular expression that matches the fold ids of repeated_holdout and loso, and nothing else.
-FOLD_ID_PATTERN = r"repeat-\d+|speaker-[^/]+"
+FOLD_ID_PATTERN = r"repeat-\d+|speaker-[^/]+|fold-[A-Za-z0-9_]+"
 
 
 def repeat_fold_ids(repeats: int) -> list[str]:
@@ -32,3 +33,13 @@ def repeat_fold_ids(repeats: int) -> list[str]:
 def speaker_fold_id(speaker: str) -> str:
     """Fold id of leaving ``speaker`` out, e.g. ``speaker-03``."""
     return f"speaker-{speaker}"
+
+
+def speaker_text_fold_id(speaker: str, text: str) -> str:
+    """Fold id of leaving ``speaker`` and sentence ``text`` out, e.g. ``speaker-03-text-a01``."""
+    return f"{speaker_fold_id(speaker)}-text-{text}"
+
+
+def published_fold_id(fold: str) -> str:
+    """Fold id of a published fold (split.folds_file) numbered or named ``fold``: ``fold-1``."""
+    return f"fold-{fold}"

@@ -28,6 +28,19 @@ def rejection(classifier: str, point: dict[str, Any], n_classes: int = 7) -> str
     return spec(classifier).rejection(point, n_classes)
 
 
+def grid_points(grid: GridSpec) -> list[dict[str, Any]]:
+    """Every distinct point of a grid (a dict of lists or a list of them), unchecked and
+    unsorted; cheap enough for parse time (a one-point grid needs no model selection)."""
+    points: list[dict[str, Any]] = []
+    for part in [grid] if isinstance(grid, dict) else list(grid):
+        part_keys = sorted(part)
+        for combination in itertools.product(*(part[key] for key in part_keys)):
+            point = dict(zip(part_keys, combination, strict=True))
+            if point not in points:
+                points.append(point)
+    return points
+
+
 def expand_grid(
     classifier: str, grid: GridSpec, n_classes: int = 7
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -46,13 +59,7 @@ def expand_grid(
             for option in options:
                 if option not in values[key]:
                     values[key].append(option)
-    points: list[dict[str, Any]] = []
-    for part in parts:
-        part_keys = sorted(part)
-        for combination in itertools.product(*(part[key] for key in part_keys)):
-            point = dict(zip(part_keys, combination, strict=True))
-            if point not in points:
-                points.append(point)
+    points = grid_points(grid)
 
     def position(point: dict[str, Any]) -> tuple:
         return tuple(values[key].index(point[key]) if key in point else -1 for key in keys)

@@ -37,6 +37,18 @@ def one_vs_rest_scores(values: np.ndarray, n_classes: int) -> np.ndarray:
     return votes + confidence / (3 * (np.abs(confidence) + 1))
 
 
+def training_kernel(
+    spec: KernelSpec, features: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """The float64 training rows, their squared norms (the Gram matrix's diagonal), gamma
+    resolved on them and their kernel, computed as the precomputed-kernel search's refit does."""
+    x = np.ascontiguousarray(features, dtype=np.float64)
+    gram = x @ x.T
+    norms = np.ascontiguousarray(np.diag(gram))
+    gamma = spec.gamma_for(x) if spec.gamma is not None else 0.0
+    return x, norms, gamma, kernel_from_gram(spec, gram, norms, norms, gamma)
+
+
 class KernelSVM(ClassifierMixin, BaseEstimator):
     """``SVC`` on a kernel computed from feature rows as the precomputed-kernel search does.
 
@@ -60,15 +72,10 @@ class KernelSVM(ClassifierMixin, BaseEstimator):
         """Fit on all rows, with the operations of ``PrecomputedSVMSearch.prepare`` and
         ``refit``: the Gram matrix of the float64 rows, its diagonal as the squared norms, the
         kernel derived from it with gamma resolved on these rows."""
-        x = np.ascontiguousarray(features, dtype=np.float64)
         y = np.asarray(labels)
         spec, params = self._spec()
-        gram = x @ x.T
-        norms = np.ascontiguousarray(np.diag(gram))
-        self.gamma_ = spec.gamma_for(x) if spec.gamma is not None else 0.0
+        x, self.train_norms_, self.gamma_, kernel = training_kernel(spec, features)
         self.train_rows_ = x
-        self.train_norms_ = norms
-        kernel = kernel_from_gram(spec, gram, norms, norms, self.gamma_)
         self.svc_ = fit_svc(spec, params, kernel, y, x, self.seed)
         self.classes_ = self.svc_.classes_
         return self

@@ -96,19 +96,70 @@ def plot_heatmap(
     title: str,
     path: str | os.PathLike,
     labels: pd.DataFrame | None = None,
+    *,
+    scale: tuple[float, float] = (0, 100),
+    score: str = "test UAR (%)",
+    digits: int = 1,
 ) -> None:
     """Save the matrix as an annotated heatmap PNG (fixed size and dpi, for stable output).
 
-    Cells are annotated with their value, or with the text of ``labels`` when given.
+    Cells are annotated with their value (``digits`` decimals), or with the text of ``labels``
+    when given; colours span ``scale`` (UAR's 0-100 %, CCC's -1 to 1), ``score`` names them.
     """
+    low, high = scale
     fig, ax = plt.subplots(figsize=(2.2 + 2.0 * matrix.shape[1], 1.2 + 0.6 * matrix.shape[0]))
-    image = ax.imshow(matrix.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=100, aspect="auto")
+    image = ax.imshow(
+        matrix.to_numpy(dtype=float), cmap="viridis", vmin=low, vmax=high, aspect="auto"
+    )
     ax.set_xticks(range(matrix.shape[1]), [c.replace(" ", "\n", 1) for c in matrix.columns])
     ax.set_yticks(range(matrix.shape[0]), matrix.index)
     for (i, j), value in np.ndenumerate(matrix.to_numpy(dtype=float)):
-        text = f"{value:.1f}" if labels is None else labels.iloc[i, j]
-        ax.text(j, i, text, ha="center", va="center", color="white" if value < 60 else "black")
+        text = f"{value:.{digits}f}" if labels is None else labels.iloc[i, j]
+        dark = value < low + 0.6 * (high - low)
+        ax.text(j, i, text, ha="center", va="center", color="white" if dark else "black")
     ax.set_title(title)
-    fig.colorbar(image, ax=ax, label="test UAR (%)")
+    fig.colorbar(image, ax=ax, label=score)
+    fig.tight_layout()
+    save_png(fig, path)
+
+
+def plot_predicted_vs_true(
+    pooled: pd.DataFrame,
+    feature_sets: list[str],
+    regressors: list[str],
+    value_range: tuple[float, float],
+    title: str,
+    path: str | os.PathLike,
+) -> None:
+    """Scatter of predicted against true values of one dimension, one panel per (feature set,
+    regressor), over ``value_range`` with the identity line; each panel's title gives its CCC
+    on the pooled test predictions (``pooled``: feature_set, regressor, true, predicted)."""
+    from serflow.metrics import ccc
+
+    low, high = value_range
+    fig, axes = plt.subplots(
+        len(feature_sets),
+        len(regressors),
+        figsize=(0.6 + 2.6 * len(regressors), 0.8 + 2.6 * len(feature_sets)),
+        squeeze=False,
+    )
+    for i, feature_set in enumerate(feature_sets):
+        for j, regressor in enumerate(regressors):
+            ax = axes[i, j]
+            rows = pooled[
+                (pooled["feature_set"] == feature_set) & (pooled["regressor"] == regressor)
+            ]
+            ax.scatter(rows["true"], rows["predicted"], s=6, alpha=0.5, color="tab:blue")
+            ax.plot([low, high], [low, high], color="grey", linewidth=0.8)
+            ax.set_xlim(low, high)
+            ax.set_ylim(low, high)
+            name = CLASSIFIER_NAMES.get(regressor, regressor)
+            ax.set_title(
+                f"{feature_set} · {name}\nCCC {ccc(rows['true'], rows['predicted']):.3f}",
+                fontsize=9,
+            )
+            ax.set_xlabel("true", fontsize=8)
+            ax.set_ylabel("predicted", fontsize=8)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     save_png(fig, path)

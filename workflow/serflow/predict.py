@@ -26,14 +26,14 @@ import pandas as pd
 from tqdm import tqdm
 
 from serflow.audio import load_audio
-from serflow.bundle import Bundle, BundleError, file_sha256
+from serflow.bundle import Bundle, BundleError
 from serflow.feature_sets import OPENSMILE, of_kind
+from serflow.fingerprint import file_sha256
+from serflow.formats.entries import AUDIO_SUFFIXES
 from serflow.normalise import normalise_per_speaker
 
 log = logging.getLogger(__name__)
 
-#: File name endings taken as audio when a folder is given (any that libsndfile decodes).
-AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au"}
 #: BYOL-S' front end needs clips longer than this (see serflow.byols.embed.embed_clips).
 MIN_BYOLS_SAMPLES = 512
 #: Utterances a speaker needs for per-speaker normalisation, unless the bundle says otherwise.
@@ -243,7 +243,9 @@ def predict_recordings(
 
     Columns: ``file``, ``speaker``, ``predicted``, ``normalisation`` (``speaker`` or
     ``training``), ``error`` (why a file was not predicted; empty otherwise), then one column per
-    emotion, ``probability_<emotion>`` or ``decision_<emotion>`` by the bundle's ``scores``.
+    emotion, ``probability_<emotion>`` or ``decision_<emotion>`` by the bundle's ``scores``. A
+    regressor bundle (task dimensional) has no ``predicted`` column but one column per
+    dimension (e.g. ``arousal``, ``valence``) after ``error``, on the dimension's rating scale.
     """
     settings = settings or Settings()
     checkpoint = check_extractor(bundle, settings.checkpoint)
@@ -261,8 +263,8 @@ def predict_recordings(
             errors[file] = f"shorter than BYOL-S needs ({MIN_BYOLS_SAMPLES + 1} samples at 16 kHz)"
             del clips[file]
     keys = [file for file in inputs["file"] if file in clips]
-    score_columns = [f"{bundle.manifest['scores']}_{label}" for label in bundle.labels]
-    table = pd.DataFrame(columns=["utterance", "predicted", "normalisation", *score_columns])
+    output_columns = bundle.output_columns()
+    table = pd.DataFrame(columns=["utterance", "normalisation", *output_columns])
     if keys:
         raw = extract_features(
             bundle,
@@ -281,15 +283,16 @@ def predict_recordings(
         if len(raw):
             normalised, how = normalise(bundle, raw, speakers, minimum)
             values = normalised.iloc[:, 1:].to_numpy(dtype=np.float32)
-            table = pd.DataFrame(bundle.class_scores(values), columns=score_columns)
+            table = bundle.outputs(values)
             table.insert(0, "utterance", raw["utterance"].to_numpy())
-            table.insert(1, "predicted", bundle.predict(values))
-            table.insert(2, "normalisation", how.to_numpy())
+            table.insert(1, "normalisation", how.to_numpy())
     for file, error in errors.items():
         log.warning("%s not predicted: %s", file, error)
     out = inputs.merge(table, left_on="file", right_on="utterance", how="left")
-    out = out.reindex(columns=["file", "speaker", "predicted", "normalisation", *score_columns])
-    out.insert(4, "error", out["file"].map(errors).fillna(""))
-    text = ["speaker", "predicted", "normalisation"]
+    predicted = output_columns[:1] if not bundle.dimensions else []
+    values = output_columns[len(predicted) :]
+    out = out.reindex(columns=["file", "speaker", *predicted, "normalisation", *values])
+    out.insert(3 + len(predicted), "error", out["file"].map(errors).fillna(""))
+    text = ["speaker", *predicted, "normalisation"]
     out[text] = out[text].astype(object).fillna("")
     return out

@@ -4,7 +4,6 @@ matrix figure per (feature set, classifier)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -21,17 +20,14 @@ from serflow.evaluation import (
     rows_of,
 )
 from serflow.plots import plot_confusion
-from serflow.tables import read_parquet, write_csv, write_parquet, write_text
+from serflow.tables import read_json, read_parquet, write_csv, write_parquet, write_text
 
 
 def read_fold_results(
     score_paths: list[str], prediction_paths: list[str]
 ) -> tuple[list[dict], pd.DataFrame]:
     """The scores.json of every tune job, and their test predictions pooled into one table."""
-    scores = []
-    for path in score_paths:
-        with open(path) as stream:
-            scores.append(json.load(stream))
+    scores = [read_json(path) for path in score_paths]
     pooled = pool_predictions(scores, [read_parquet(path) for path in prediction_paths])
     return scores, pooled
 
@@ -47,11 +43,26 @@ def write_scheme_outputs(
     recall = recall_table(pooled, feature_sets, classifiers)
     write_csv(recall, output.recall, float_format="%.1f")
     comparison = compare_feature_sets(
-        pooled, feature_sets, classifiers, permutations=params.permutations, seed=params.seed
+        pooled,
+        feature_sets,
+        classifiers,
+        permutations=params.permutations,
+        seed=params.seed,
+        confidence=params.confidence,
+        resamples=params.bootstrap_resamples,
     )
     log.info("paired comparison of feature sets:\n%s", comparison.to_string())
     comparison = comparison.round(
-        {"uar_a": 2, "uar_b": 2, "difference": 2, "mcnemar_p": 4, "permutation_p": 4}
+        {
+            "uar_a": 2,
+            "uar_b": 2,
+            "difference": 2,
+            "mcnemar_p": 4,
+            "permutation_p": 4,
+            "speaker_ci_low": 2,
+            "speaker_ci_high": 2,
+            "speaker_p": 4,
+        }
     )
     write_csv(comparison, output.comparison, index=False)
     write_parquet(pooled, output.predictions)

@@ -167,6 +167,11 @@ def loso_split(metadata: pd.DataFrame, *, cv_folds: int = 5) -> dict:
     return {"scheme": "loso", "folds": folds}
 
 
+#: Split keys that say which protocol to run (serflow.text_split, serflow.folds_file), not how
+#: to draw the speakers: :func:`outer_split` does not take them.
+PROTOCOL_KEYS = ("disjoint", "folds_file")
+
+
 def outer_split(metadata: pd.DataFrame, scheme: str, **settings) -> dict:
     """The outer folds of ``scheme`` (one of :data:`SCHEME_NAMES`) with that scheme's settings."""
     if scheme == "holdout":

@@ -26,19 +26,49 @@ def fold_means(summary: pd.DataFrame, classifiers: list[str]) -> pd.DataFrame:
 
 
 def cross_corpus_table(scores: list[dict]) -> pd.DataFrame:
-    """One row per (feature set, classifier, train dataset, test dataset) with its UAR (%)."""
+    """One row per (feature set, classifier, train dataset, test dataset) with its UAR (%);
+    a cell that could not be computed has no UAR and its reason under ``missing``."""
     rows = [
         {
             "feature_set": score["feature_set"],
             "classifier": score["classifier"],
             "train": score["train_dataset"],
             "test": score["test_dataset"],
-            "uar": round(100 * score["uar"], 1),
+            "uar": float("nan") if score["uar"] is None else round(100 * score["uar"], 1),
             "n_test": score["n_test"],
+            "missing": score.get("missing", ""),
         }
         for score in scores
     ]
     return pd.DataFrame(rows)
+
+
+def missing_cells(table: pd.DataFrame, feature_set: str, classifier: str) -> list[str]:
+    """One line per cell of (feature set, classifier) that could not be computed: why."""
+    part = table[
+        (table["feature_set"] == feature_set)
+        & (table["classifier"] == classifier)
+        & (table["missing"] != "")
+    ]
+    return [f"{row.train} → {row.test} missing: {row.missing}" for row in part.itertuples()]
+
+
+def cell_labels(
+    table: pd.DataFrame, feature_set: str, classifier: str, datasets: list[str]
+) -> pd.DataFrame:
+    """:func:`cross_corpus_matrix` as text: UAR with one decimal, "missing" where a cell could
+    not be computed and "–" where none was asked for (cross_corpus.diagonal: false)."""
+    part = table[(table["feature_set"] == feature_set) & (table["classifier"] == classifier)]
+    text = [
+        "missing" if reason else f"{uar:.1f}"
+        for uar, reason in zip(part["uar"], part["missing"], strict=True)
+    ]
+    labels = part.assign(text=text).pivot(index="train", columns="test", values="text")
+    return (
+        labels.reindex(index=datasets, columns=datasets)
+        .fillna("–")
+        .rename_axis(index="train \\ test", columns=None)
+    )
 
 
 def cross_corpus_matrix(

@@ -28,7 +28,6 @@ from sklearn.svm import SVC
 
 from serflow.cv_search import CachedGridSearch, Group, Record
 from serflow.linear_svm import ITERATION_LIMIT, LINEAR_PARAMS, CappedLinearSVC
-from serflow.metrics import uar
 
 #: The parameters each kernel reads, with SVC's defaults; the others are ignored by that kernel.
 KERNEL_PARAMS: dict[str, dict[str, Any]] = {
@@ -69,12 +68,15 @@ class KernelSpec:
         return float(self.gamma)
 
 
-def supports(points: list[dict[str, Any]]) -> bool:
+def supports(
+    points: list[dict[str, Any]], passed: frozenset[str] | set[str] = PASSED_PARAMS
+) -> bool:
     """Whether every grid point can be searched with precomputed kernels.
 
     That is the case when each point names a built-in kernel (or none, meaning rbf), a gamma
     that is a positive number, "scale" or "auto", and otherwise only parameters that libsvm
-    uses the same way with a precomputed kernel.
+    uses the same way with a precomputed kernel (``passed``: SVC's, or another libsvm
+    model's such as SVR's).
     """
     for point in points:
         kernel = point.get("kernel", "rbf")
@@ -86,14 +88,16 @@ def supports(points: list[dict[str, Any]]) -> bool:
                 return False
         elif isinstance(gamma, bool) or not isinstance(gamma, int | float) or gamma <= 0:
             return False
-        allowed = PASSED_PARAMS | {"kernel", "gamma", "degree", "coef0"}
+        allowed = set(passed) | {"kernel", "gamma", "degree", "coef0"}
         if not set(point) <= allowed:
             return False
     return True
 
 
-def split_point(point: dict[str, Any]) -> tuple[KernelSpec, tuple[tuple[str, Any], ...]]:
-    """A grid point as its kernel and the remaining SVC parameters (sorted, hashable).
+def split_point(
+    point: dict[str, Any], passed: frozenset[str] | set[str] = PASSED_PARAMS
+) -> tuple[KernelSpec, tuple[tuple[str, Any], ...]]:
+    """A grid point as its kernel and the remaining parameters of ``passed`` (sorted, hashable).
 
     Parameters the kernel ignores are dropped, so that points differing only in them map to
     the same fit.
@@ -107,7 +111,7 @@ def split_point(point: dict[str, Any]) -> tuple[KernelSpec, tuple[tuple[str, Any
     if "coef0" in reads:
         reads["coef0"] = float(reads["coef0"])
     spec = KernelSpec(kernel, **reads)
-    rest = tuple(sorted((key, value) for key, value in point.items() if key in PASSED_PARAMS))
+    rest = tuple(sorted((key, value) for key, value in point.items() if key in passed))
     return spec, rest
 
 
@@ -178,11 +182,13 @@ class PrecomputedSVMSearch(CachedGridSearch):
     """
 
     prefer = "threads"
+    #: The parameters passed on to the precomputed-kernel model (besides the kernel's own).
+    passed_params = PASSED_PARAMS
 
     def check_points(self) -> None:
         if not self.points:
             raise ValueError("the SVM grid has no point")
-        if not supports(self.points):
+        if not supports(self.points, self.passed_params):
             raise ValueError(
                 f"the SVM grid {self.points} has a point that precomputed kernels cannot "
                 "reproduce; use GridSearchCV for it"
@@ -191,7 +197,7 @@ class PrecomputedSVMSearch(CachedGridSearch):
     def fit(self, features: np.ndarray, labels: np.ndarray) -> PrecomputedSVMSearch:
         """Cross-validate every point on kernels from one Gram matrix, then refit the best."""
         self.check_points()
-        self.kernel_fits_ = [split_point(point) for point in self.points]
+        self.kernel_fits_ = [split_point(point, self.passed_params) for point in self.points]
         return super().fit(features, labels)
 
     def identity(self) -> str:
@@ -234,9 +240,9 @@ class PrecomputedSVMSearch(CachedGridSearch):
         by_params: dict[tuple, Record] = {}
         for params in distinct:
             start = time.perf_counter()
-            model = fit_svc(spec, dict(params), train_kernel, y[train], x[train], self.seed)
+            model = self.fit_kernel_model(spec, dict(params), train_kernel, y[train], x[train])
             fitted = time.perf_counter()
-            score = uar(y[test], model.predict(test_kernel))
+            score = self.score(y[test], model.predict(test_kernel))
             by_params[params] = (
                 score,
                 fitted - start + kernel_seconds,
@@ -250,7 +256,18 @@ class PrecomputedSVMSearch(CachedGridSearch):
         self._train, self._train_norms = x, norms
         self._gamma = self._spec.gamma_for(x) if self._spec.gamma is not None else 0.0
         kernel = kernel_from_gram(self._spec, gram, norms, norms, self._gamma)
-        return fit_svc(self._spec, dict(params), kernel, y, x, self.seed)
+        return self.fit_kernel_model(self._spec, dict(params), kernel, y, x)
+
+    def fit_kernel_model(
+        self,
+        spec: KernelSpec,
+        params: dict[str, Any],
+        kernel: np.ndarray,
+        y: np.ndarray,
+        x: np.ndarray,
+    ) -> Any:
+        """The model fitted on a precomputed ``kernel`` of rows ``x``: :func:`fit_svc`."""
+        return fit_svc(spec, params, kernel, y, x, self.seed)
 
     def decision_kernel(self, features: np.ndarray) -> np.ndarray:
         """The best kernel between ``features`` (rows) and the training rows (columns)."""
@@ -260,5 +277,6 @@ class PrecomputedSVMSearch(CachedGridSearch):
         return kernel_from_gram(self._spec, gram, norms, self._train_norms, self._gamma)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        """Emotion predicted by the refitted best SVC for each row of ``features``."""
+        """What the refitted best model predicts for each row of ``features`` (the SVC's
+        emotion, the SVR's value)."""
         return self.best_estimator_.predict(self.decision_kernel(features))

@@ -62,6 +62,12 @@ def write_text(text: str, path: str | os.PathLike) -> Path:
     return atomic_write(path, lambda temp: Path(temp).write_text(text))
 
 
+def read_json(path: str | os.PathLike) -> Any:
+    """A JSON file's content (scores.json, split.json, best_params.json)."""
+    with open(path) as stream:
+        return json.load(stream)
+
+
 def write_json(data: Any, path: str | os.PathLike) -> Path:
     """Write JSON (indented, keys in insertion order, newline at the end) atomically."""
     return write_text(json.dumps(data, indent=2) + "\n", path)

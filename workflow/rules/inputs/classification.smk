@@ -26,12 +26,6 @@ def classification_features(wildcards):
 def fold_split_settings(wildcards):
     """The settings of a multi-fold scheme's split: only those it reads, so that changing
     another scheme's settings does not rerun it."""
-    if wildcards.scheme == "repeated_holdout":
-        split = split_settings(wildcards)
-        return {
-            "repeats": config["evaluation"]["repeats"],
-            "test_fraction": split["test_fraction"],
-            "seed": split["seed"],
-            "cv_folds": config["cv_folds"],
-        }
-    return {"cv_folds": config["cv_folds"]}
+    return speaker_groups.outer_split_settings(
+        wildcards.dataset, wildcards.scheme, config
+    )

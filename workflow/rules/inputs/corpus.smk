@@ -2,6 +2,7 @@
 # a corpus, its metadata, decoded audio shards).
 
 
+# Files the workflow ships, found relative to these rule files (also when used as a module).
 EMODB_CHECKSUMS = workflow.source_path("../../serflow/data/emodb.sha256")
 
 
@@ -42,15 +43,20 @@ def corpus_location(wildcards):
 
 
 def format_settings(wildcards):
-    """What the dataset's format reader takes (audformat's table and columns), so that
-    changing them reruns build_metadata."""
+    """What the dataset's format reader takes (audformat's table and columns, the sentence
+    column of csv and audformat; with task dimensional the targets), so that changing them reruns build_metadata.
+    """
     settings = dataset(wildcards)
-    keys = ["table", "emotion_column", "speaker_column", "gender_column"]
-    return (
-        {key: settings[key] for key in keys}
-        if settings["format"] == "audformat"
-        else {}
-    )
+    keys = ["table", "emotion_column", "speaker_column", "gender_column", "text_column"]
+    chosen = {}
+    if settings["format"] == "audformat":
+        chosen = {key: settings[key] for key in keys}
+    elif settings["format"] == "csv":
+        chosen = {"text_column": settings["text_column"]}
+    dimensions = SETTINGS.dimensions[wildcards.dataset]
+    if dimensions:  # task dimensional: the target columns too
+        chosen["targets"] = {name: settings["targets"][name] for name in dimensions}
+    return chosen
 
 
 def checksums_file(wildcards):
@@ -89,3 +95,22 @@ def decode_mem_mb(wildcards, input, threads):
 def decode_runtime(wildcards):
     """Runtime (minutes) for decoding a shard: generous, a minute per 30 minutes of audio."""
     return int(10 + audio_shard(wildcards).duration_s / 1800)
+
+
+def checked_audio_shard_files(wildcards):
+    """audio_shard_files, once the dataset's speakers are known to suffice for every
+    speaker-grouped step (serflow/speaker_groups.py): the first check after build_metadata,
+    before any audio is decoded."""
+    speaker_groups_checked(wildcards.dataset)
+    return audio_shard_files(wildcards)
+
+
+@functools.cache
+def speaker_groups_checked(name):
+    """Run speaker_groups.check_dataset once per dataset and run; warnings go to the terminal."""
+    metadata = checkpoints.build_metadata.get(dataset=name).output.metadata
+    try:
+        for line in speaker_groups.check_dataset(name, metadata, config):
+            print(f"serflow: warning: {line}", file=sys.stderr)
+    except speaker_groups.SpeakerGroupError as error:
+        raise WorkflowError(str(error)) from None

@@ -18,14 +18,16 @@ def cross_corpus_inputs(wildcards):
 
 
 def cross_corpus_scores(wildcards):
-    """scores.json of every (feature set, classifier, training dataset, test dataset)."""
-    return expand(
-        "results/cross_corpus/{feature_set}/{classifier}/{train}__{test}/scores.json",
-        feature_set=FEATURE_SETS,
-        classifier=CLASSIFIERS,
-        train=DATASETS,
-        test=DATASETS,
-    )
+    """scores.json of every (feature set, classifier, training dataset, test dataset); with
+    cross_corpus.diagonal: false, none of a dataset against itself."""
+    return [
+        f"results/cross_corpus/{feature_set}/{classifier}/{train}__{test}/scores.json"
+        for feature_set in FEATURE_SETS
+        for classifier in CLASSIFIERS
+        for train in DATASETS
+        for test in DATASETS
+        if train != test or config["cross_corpus"]["diagonal"]
+    ]
 
 
 def cross_corpus_heatmaps():

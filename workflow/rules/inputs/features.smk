@@ -16,9 +16,10 @@ def feature_shards(wildcards):
 
 
 #: The fused feature sets of the run (their names hold regex characters: escaped).
-FUSED_PATTERN = "|".join(
-    re.escape(name) for name in FEATURE_SETS if registry.is_fused(name)
-) or "(?!)"
+FUSED_PATTERN = (
+    "|".join(re.escape(name) for name in FEATURE_SETS if registry.is_fused(name))
+    or "(?!)"
+)
 
 
 def fused_parts(wildcards):

@@ -9,7 +9,9 @@ def model_targets():
     """The bundle of every exported model and, with predict.input, its predictions."""
     files = []
     for feature_set, classifier in EXPORTED_MODELS:
-        for name in DATASETS:
+        # a regressor's bundle is made of every dataset with targets (task dimensional)
+        datasets = DIMENSIONAL_DATASETS if classifier in REGRESSORS else DATASETS
+        for name in datasets:
             folder = f"results/{name}/models/{feature_set}/{classifier}"
             files += [f"{folder}/model.skops", f"{folder}/manifest.json"]
             if config["predict"]["input"]:

@@ -71,10 +71,50 @@ def ssl_curve_files(scheme):
     }
 
 
+#: SSL feature sets whose layers the classifier weighs itself (layer: weighted, SUPERB's).
+WEIGHTED_FEATURE_SETS = [
+    name for name in SSL_FEATURE_SETS if ssl_encoder(name)["layer"] == "weighted"
+]
+
+
+def layer_weight_files(scheme):
+    """The learned layer weights (table and bar chart) of a weighted SSL feature set."""
+    folder = f"results/{{dataset}}/evaluation/{scheme}/layer_weights"
+    return {
+        "csv": f"{folder}/{{feature_set}}.csv",
+        "png": f"{folder}/{{feature_set}}.png",
+    }
+
+
+def layer_weight_jobs(wildcards):
+    """(classifier, outer fold) of each best_params.json that rule layer_weights reads."""
+    return [
+        [classifier, fold]
+        for classifier in CLASSIFIERS
+        for fold in ssl_fold_ids(wildcards)
+    ]
+
+
+def layer_weight_sources(wildcards):
+    """The best_params.json (with the learned layer weights) of every classifier and fold."""
+    folder = f"results/{wildcards.dataset}/classification/{wildcards.feature_set}"
+    if wildcards.scheme == "holdout":
+        return [f"{folder}/{classifier}/best_params.json" for classifier in CLASSIFIERS]
+    return [
+        f"{folder}/{classifier}/{wildcards.scheme}/{fold}/best_params.json"
+        for classifier, fold in layer_weight_jobs(wildcards)
+    ]
+
+
 def ssl_targets(scheme):
-    """What the SSL feature sets add to the outputs of evaluation.scheme."""
+    """What the SSL feature sets add to the outputs of evaluation.scheme: the UAR-per-layer
+    curves, and the learned layer weights of the weighted ones."""
     return expand(
         list(ssl_curve_files(scheme).values()),
         dataset=DATASETS,
         feature_set=SSL_FEATURE_SETS,
+    ) + expand(
+        list(layer_weight_files(scheme).values()),
+        dataset=DATASETS,
+        feature_set=WEIGHTED_FEATURE_SETS,
     )

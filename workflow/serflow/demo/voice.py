@@ -16,7 +16,7 @@ from serflow.demo.filters import FORMANTS, FRICATIVE_BANDS, NASAL, fricative_sos
 from serflow.demo.seeds import check_seed, clip_seed
 from serflow.demo.styles import Speaker, Style, clip_style, speaker_voice
 from serflow.demo.tracks import ControlTracks, control_tracks, smooth, text_template
-from serflow.emodb import parse_utterance
+from serflow.emodb import Utterance, parse_utterance
 
 
 def synthesize_utterance(
@@ -44,10 +44,7 @@ def synthesize(utterance: str, duration_s: float, *, sample_rate: int, seed: int
 
     The steps draw from one random generator in a fixed order, which the clips' bytes depend on.
     """
-    parts = parse_utterance(utterance)
-    rng = np.random.default_rng(clip_seed(utterance, seed).spawn(2)[1])
-    voice = speaker_voice(parts.speaker, seed)
-    style = clip_style(parts.emotion, voice, rng)
+    parts, rng, voice, style = clip_voice(utterance, seed)
     n = max(int(round(duration_s * sample_rate)), 1)
     duration_s = n / sample_rate  # from here on only the sample count matters
     tracks = control_tracks(text_template(parts.text, seed), style, duration_s, rng)
@@ -60,6 +57,16 @@ def synthesize(utterance: str, duration_s: float, *, sample_rate: int, seed: int
     speech = _normalise_to_voiced(speech, voicing)
     speech = _add_fricatives(speech, tracks, sample_t, sample_rate, rng)
     return _to_int16(speech, style, rng)
+
+
+def clip_voice(utterance: str, seed: int) -> tuple[Utterance, np.random.Generator, Speaker, Style]:
+    """The parts of an EmoDB id, the clip's random generator after its style was drawn, the
+    speaker's voice and the clip's style: what a clip's synthesis starts from (also what the
+    demo's synthetic arousal and valence are computed from, :mod:`serflow.demo.dimensions`)."""
+    parts = parse_utterance(utterance)
+    rng = np.random.default_rng(clip_seed(utterance, seed).spawn(2)[1])
+    voice = speaker_voice(parts.speaker, seed)
+    return parts, rng, voice, clip_style(parts.emotion, voice, rng)
 
 
 def _f0_contour(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from serflow.formats import audformat_db, cremad, csv_manifest, emodb, ravdess, savee, tess
-from serflow.formats.entries import Entry, FormatError, audio_files
+from serflow.formats.entries import Entry, FormatError, audio_files, unread_files
 
 #: format name -> function(location, settings) -> entries, sorted by utterance id.
 FORMATS: dict[str, Callable[[Path, dict[str, Any]], list[Entry]]] = {
@@ -29,13 +29,20 @@ FORMATS: dict[str, Callable[[Path, dict[str, Any]], list[Entry]]] = {
 
 #: Formats whose corpus is a folder of audio files named by the format's scheme.
 FOLDER_FORMATS = ("emodb", "ravdess", "cremad", "tess", "savee")
+#: Files a folder format reads besides the audio.
+READS_ALSO = {"cremad": ("VideoDemographics.csv",)}
 
 __all__ = ["FOLDER_FORMATS", "FORMATS", "Entry", "FormatError", "audio_files", "read_entries"]
 
 
 def read_entries(format_name: str, location: str | Path, settings: dict[str, Any]) -> list[Entry]:
-    """The entries of the corpus at ``location`` in ``format_name``, sorted by utterance id."""
+    """The entries of the corpus at ``location`` in ``format_name``, sorted by utterance id;
+    in a folder format, also a note for each file that is not audio (nothing is left out
+    unnamed)."""
     if format_name not in FORMATS:
         raise FormatError(f"unknown corpus format {format_name!r}; use one of {list(FORMATS)}")
     entries = FORMATS[format_name](Path(location), settings)
+    if format_name in FOLDER_FORMATS:
+        read = {entry.path for entry in entries}
+        entries += unread_files(Path(location), read, READS_ALSO.get(format_name, ()))
     return sorted(entries, key=lambda entry: (entry.utterance, str(entry.path)))

@@ -4,7 +4,8 @@ The dataset's settings name the table and the columns that hold the emotion and 
 (``table``, ``emotion_column``, ``speaker_column``; optionally ``gender_column``). Gender is
 also read from the speaker scheme's labels when they carry it. Files in tables whose split is a
 test split are marked ``database_split: test`` (the others ``train``), for the dataset's
-``split.use_database_splits``.
+``split.use_database_splits``. The dataset's ``targets`` name float columns of the same table
+(e.g. ``arousal``), one per dimension.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from serflow.formats.entries import Entry, FormatError, free_text_emotion, relative_id
+from serflow.formats.entries import (
+    TEXT_COLUMN,
+    Entry,
+    FormatError,
+    free_text_emotion,
+    relative_id,
+    target_column,
+    with_targets,
+)
 
 
 def entries(root: Path, settings: dict[str, Any]) -> list[Entry]:
@@ -39,13 +48,24 @@ def entries(root: Path, settings: dict[str, Any]) -> list[Entry]:
         "emotion": settings.get("emotion_column", "emotion"),
         "speaker": settings.get("speaker_column", "speaker"),
     }
-    for what, column in columns.items():
+    targets = settings.get("targets") or {}
+    target_columns = {name: target_column(name, target) for name, target in targets.items()}
+    keys = {what: f"{what}_column" for what in columns} | {
+        name: f"targets.{name}.column" for name in target_columns
+    }
+    for what, column in [*columns.items(), *target_columns.items()]:
         if column not in table.columns:
             raise FormatError(
                 f"{root}: table {table_id!r} has no column {column!r} for the {what}; set the "
-                f"dataset's {what}_column to one of {list(table.columns)}"
+                f"dataset's {keys[what]} to one of {list(table.columns)}"
             )
     gender_column = settings.get("gender_column", "")
+    text_column = settings.get("text_column", "")
+    if text_column and text_column not in table.columns:
+        raise FormatError(
+            f"{root}: table {table_id!r} has no column {text_column!r} for the sentence id; set "
+            f"the dataset's text_column to one of {list(table.columns)} or leave it empty"
+        )
     genders = _speaker_genders(db, db[table_id].columns[columns["speaker"]].scheme_id)
     test_files = _test_files(db)
     found = []
@@ -67,9 +87,12 @@ def entries(root: Path, settings: dict[str, Any]) -> list[Entry]:
             "gender": str(gender).lower() if gender == gender else "unknown",
             "database_split": "test" if file in test_files else "train",
         }
-        found.append(
-            free_text_emotion(path, fields, row[columns["emotion"]], f"table {table_id!r}")
-        )
+        if text_column:
+            fields[TEXT_COLUMN] = str(row[text_column])
+        where = f"table {table_id!r}"
+        entry = free_text_emotion(path, fields, row[columns["emotion"]], where)
+        raw = {name: row[column] for name, column in target_columns.items()}
+        found.append(with_targets(entry, raw, targets, where))
     return found
 
 

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from serflow.formats.entries import Entry, audio_files, labelled
+from serflow.formats.entries import TEXT_COLUMN, Entry, audio_files, labelled
 
 #: CREMA-D's emotion codes -> canonical names.
 LABELS = {
@@ -63,6 +63,7 @@ def _entry(path: Path, sexes: dict[str, str]) -> Entry:
         "speaker": parts["actor"],
         "gender": sexes.get(parts["actor"], "unknown"),
         "sentence": parts["sentence"],
+        TEXT_COLUMN: parts["sentence"],
         "level": LEVELS.get(parts["level"], parts["level"]),
     }
     return labelled(path, fields, parts["emotion"], LABELS, "CREMA-D emotion")

@@ -6,15 +6,25 @@ from pathlib import Path
 from typing import Any
 
 from serflow.emodb import EMOTIONS, parse_utterance, speaker_gender
-from serflow.formats.entries import Entry, audio_files
+from serflow.formats.entries import TEXT_COLUMN, Entry, audio_files, relative_name
 
 
 def entries(folder: Path, settings: dict[str, Any]) -> list[Entry]:
-    """One entry per wav file in ``folder`` (not below it: EmoDB's zip has them all in wav/)."""
-    found = []
+    """One entry per audio file in ``folder``; audio below it is left out with a warning naming
+    it (EmoDB's zip has every file in wav/, and a copy in a sub-folder would repeat an id)."""
+    found = [
+        Entry(
+            path,
+            ignored=f"{relative_name(path, folder)}: in a sub-folder; an EmoDB corpus has its "
+            f"files directly in {folder}: move the file there to use it",
+            warn=True,
+        )
+        for path in audio_files(folder)
+        if path.parent != folder
+    ]
     for path in audio_files(folder, recursive=False):
         try:
-            parts = parse_utterance(path.name)
+            parts = parse_utterance(path.stem)
         except ValueError as error:
             found.append(Entry(path, problem=f"{path}: {error}"))
             continue
@@ -24,7 +34,7 @@ def entries(folder: Path, settings: dict[str, Any]) -> list[Entry]:
             "gender": speaker_gender(parts.speaker),
             "label": parts.emotion,
             "emotion": EMOTIONS[parts.emotion],
-            "text": parts.text,
+            TEXT_COLUMN: parts.text,
         }
         found.append(Entry(path, fields))
     return found

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from serflow.formats.entries import Entry, audio_files, labelled
+from serflow.formats.entries import TEXT_COLUMN, Entry, audio_files, labelled
 
 #: RAVDESS's emotion codes -> canonical names.
 LABELS = {
@@ -60,5 +60,6 @@ def _entry(path: Path) -> Entry:
         "intensity": INTENSITIES.get(parts["intensity"], parts["intensity"]),
         "statement": STATEMENTS.get(parts["statement"], parts["statement"]),
         "repetition": int(parts["repetition"]),
+        TEXT_COLUMN: parts["statement"],
     }
     return labelled(path, fields, parts["emotion"], LABELS, "RAVDESS emotion")

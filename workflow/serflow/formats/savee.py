@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from serflow.formats.entries import Entry, audio_files, labelled
+from serflow.formats.entries import TEXT_COLUMN, Entry, audio_files, labelled
 
 #: SAVEE's emotion codes -> canonical names.
 LABELS = {
@@ -46,5 +46,7 @@ def _entry(path: Path) -> Entry:
         "speaker": speaker,
         "gender": "male",
         "number": int(match["number"]),
+        # the speakers read the same sentences: a sentence is an emotion code and its number
+        TEXT_COLUMN: f"{match['emotion']}{match['number']}",
     }
     return labelled(path, fields, match["emotion"], LABELS, "SAVEE emotion")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from serflow.formats.entries import Entry, audio_files, labelled
+from serflow.formats.entries import TEXT_COLUMN, Entry, audio_files, labelled
 
 #: TESS's emotion words (lower case) -> canonical names; ``ps`` is pleasant surprise.
 LABELS = {
@@ -42,5 +42,6 @@ def _entry(path: Path) -> Entry:
         "speaker": speaker,
         "gender": "female",
         "word": parts[1].lower(),
+        TEXT_COLUMN: parts[1].lower(),
     }
     return labelled(path, fields, parts[2].lower(), LABELS, "TESS emotion")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
+from serflow.fold_rows import part_rows
 from serflow.metrics import uar
 from serflow.normalise import normalise_per_speaker
 from serflow.split import inner_folds
@@ -85,9 +86,9 @@ def layer_table(
     return table
 
 
-def _rows(table: pd.DataFrame, metadata: pd.DataFrame, speakers: list[str]):
-    """Features, emotions and speakers of the utterances of ``speakers``, sorted by id."""
-    rows = metadata[metadata["speaker"].isin(speakers)][["utterance", "speaker", "emotion"]]
+def _rows(table: pd.DataFrame, metadata: pd.DataFrame, fold: dict, part: str):
+    """Features, emotions and speakers of the fold's ``part`` (train or test), sorted by id."""
+    rows = part_rows(metadata, fold, part)[["utterance", "speaker", "emotion"]]
     rows = rows.merge(table, on="utterance", how="inner", validate="one_to_one")
     rows = rows.sort_values("utterance", ignore_index=True)
     values = rows.drop(columns=["utterance", "speaker", "emotion"]).to_numpy(dtype=np.float64)
@@ -117,12 +118,12 @@ def layer_scores(
     records = []
     for layer in range(embeddings.mean.shape[1]):
         table = normalise_per_speaker(layer_table(utterances, embeddings, layer, pooling), speakers)
-        x, y, groups = _rows(table, metadata, fold["train_speakers"])
+        x, y, groups = _rows(table, metadata, fold, "train")
         scores = []
         for train, validation in inner_folds(y, groups, "group", cv_folds):
             probe = _probe(probe_c, seed).fit(x[train], y[train])
             scores.append(uar(y[validation], probe.predict(x[validation])))
-        x_test, y_test, _ = _rows(table, metadata, fold["test_speakers"])
+        x_test, y_test, _ = _rows(table, metadata, fold, "test")
         test = (
             uar(y_test, _probe(probe_c, seed).fit(x, y).predict(x_test)) if len(y_test) else np.nan
         )

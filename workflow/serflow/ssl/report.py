@@ -51,3 +51,61 @@ def plot_layer_curve(table: pd.DataFrame, feature_set: str, path: str | os.PathL
     ax.set_title(f"{feature_set}: UAR per layer (logistic-regression probe)", fontsize=10)
     fig.tight_layout()
     save_png(fig, path)
+
+
+def layer_weights_table(records: list[dict]) -> pd.DataFrame:
+    """Per layer and classifier: the learned layer weight, mean, min and max over outer folds.
+
+    Each record is one fold's ``best_params.json`` with ``classifier`` and ``fold`` added; its
+    ``training.layer_weights`` are the softmax weights that the refitted head learned.
+    """
+    rows = []
+    for record in records:
+        weights = record.get("training", {}).get("layer_weights")
+        if weights is None:
+            raise ValueError(
+                f"{record['classifier']} fold {record['fold']}: best_params.json has no layer "
+                "weights; was it trained with layer: weighted?"
+            )
+        rows += [
+            {"classifier": record["classifier"], "fold": record["fold"], "layer": k, "weight": w}
+            for k, w in enumerate(weights)
+        ]
+    if not rows:
+        raise ValueError("no layer weights to summarise")
+    table = pd.DataFrame(rows).groupby(["classifier", "layer"], sort=True)["weight"]
+    out = table.agg(weight="mean", weight_min="min", weight_max="max", folds="count")
+    return out.round(6).reset_index()
+
+
+def plot_layer_weights(
+    table: pd.DataFrame, feature_set: str, path: str | os.PathLike, curve: pd.DataFrame
+) -> None:
+    """The learned layer weights as bars, beside the probe's UAR per layer (``curve``: the
+    table of :func:`layer_curve_table`) on a second axis."""
+    classifiers = list(dict.fromkeys(table["classifier"]))
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    width = 0.8 / len(classifiers)
+    for i, classifier in enumerate(classifiers):
+        part = table[table["classifier"] == classifier]
+        ax.bar(
+            part["layer"] + (i - (len(classifiers) - 1) / 2) * width,
+            part["weight"],
+            width=width,
+            yerr=[part["weight"] - part["weight_min"], part["weight_max"] - part["weight"]],
+            capsize=2,
+            label=f"{classifier}: learned weight (mean, min-max over folds)",
+        )
+    n_layers = table["layer"].nunique()
+    ax.axhline(1 / n_layers, color="grey", linestyle=":", label="equal weights")
+    ax.set_xlabel("hidden state (0: CNN features, k: transformer layer k)")
+    ax.set_ylabel("softmax layer weight")
+    ax.set_xticks(sorted(table["layer"].unique()))
+    probe = ax.twinx()
+    probe.plot(curve["layer"], curve["inner_cv_uar"], color="black", marker="o", linewidth=1)
+    probe.set_ylabel("probe inner-CV UAR (%), line")
+    probe.set_ylim(0, 100)
+    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title(f"{feature_set}: SUPERB layer weights and UAR per layer", fontsize=10)
+    fig.tight_layout()
+    save_png(fig, path)
