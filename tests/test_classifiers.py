@@ -73,15 +73,21 @@ def test_forest_sizes_share_one_fit() -> None:
     assert cost["sqrt"] > cost["log2"]
 
 
-def test_cache_refits_only_new_points(tmp_path) -> None:
+def test_cache_refits_only_new_points(tmp_path, caplog) -> None:
     x_train, y_train, x_test, _ = problem(seed=1)
     small, _ = expand_grid("lr", {"C": [1e-2, 1.0], "solver": ["lbfgs"]})
     large, _ = expand_grid("lr", {"C": [1e-2, 1.0, 100.0], "solver": ["lbfgs"]})
 
+    caplog.set_level("INFO", logger="serflow.cv_search")
     first = tune("lr", small, x_train, y_train, cache_dir=tmp_path)
-    assert first.search.n_fitted_tasks_ == 2 * 5
+    assert first.search.n_fitted_tasks_ == 2 * 5 and first.search.n_cached_points_ == 0
     again = tune("lr", large, x_train, y_train, cache_dir=tmp_path, n_jobs=2)
-    assert again.search.n_fitted_tasks_ == 1 * 5
+    assert again.search.n_fitted_tasks_ == 1 * 5 and again.search.n_cached_points_ == 2
+    # the tune log says how much of the grid came from the cache
+    first_line, again_line = [r.getMessage() for r in caplog.records if "CV cache" in r.message]
+    assert first_line.startswith("CV cache: 0 of 2 grid points had all 5 fold scores cached")
+    assert again_line.startswith("CV cache: 2 of 3 grid points had all 5 fold scores cached")
+    assert again_line.endswith("; 1 computed now")
     fresh = tune("lr", large, x_train, y_train)
     assert again.cv_results()["mean_test_score"].tolist() == (
         fresh.cv_results()["mean_test_score"].tolist()

@@ -13,6 +13,7 @@ give the same scores, ranks and refitted model, but
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -29,6 +30,8 @@ from serflow.cv_results import best_candidate, results_table
 from serflow.cv_tasks import Group, plan_folds, plan_tasks, run_tasks
 from serflow.leakage import check_early_stopping
 from serflow.metrics import uar
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "CachedGridSearch",
@@ -147,6 +150,19 @@ class CachedGridSearch(BaseEstimator):
         records = cache.read(cache_file)
         keys = [point_key(point) for point in self.points]
         tasks = plan_tasks(self.groups(x.shape[1]), len(folds), keys, records)
+        self.n_cached_points_ = sum(
+            all(f"{key}|{fold}" in records for fold in range(len(folds))) for key in keys
+        )
+        if folds and self.cache_dir is not None:
+            log.info(
+                "CV cache: %d of %d grid points had all %d fold scores cached (%s); "
+                "%d computed now",
+                self.n_cached_points_,
+                len(keys),
+                len(folds),
+                cache_file,
+                len(keys) - self.n_cached_points_,
+            )
         shared = self.prepare(x, y)
         outcomes = run_tasks(
             self.fit_group, tasks, shared, x, y, folds, n_jobs=self.n_jobs, prefer=self.prefer
