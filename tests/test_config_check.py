@@ -58,6 +58,12 @@ def test_a_minimal_config_gets_every_default_and_loading_twice_changes_nothing()
             {"export": {"models": [{"feature_set": "compare", "classifier": "lr"}]}},
             r"export\.models names \(compare, lr\)",
         ),
+        ({"export": {"train_on": "everyone"}}, r"config key export\.train_on: 'everyone'"),
+        ({"balance": "smote"}, r"config key balance: 'smote' is not one of"),
+        (
+            {"balance": "class_weight", "classifiers": ["lr", "knn"]},
+            r"balance: class_weight, but classifier 'knn' takes no class weights",
+        ),
     ],
 )
 def test_a_bad_value_is_named_by_its_key(change, message):
@@ -95,8 +101,9 @@ def test_the_registry_names_builds_and_checks_every_classifier():
             assert estimator.get_params()["random_state"] == 3
         assert classifier_registry.CLASSIFIER_NAMES[name] == spec.display_name
     assert classifier_registry.spec("linear_svm").make(0).__class__.__name__ == "LinearSVC"
+    assert classifier_registry.CLASSIFIER_NAMES["xgb"] == "XGBoost"
     with pytest.raises(ValueError, match="unknown"):
-        classifier_registry.spec("knn")
+        classifier_registry.spec("naive_bayes")
 
 
 RIDGE_EXPORT = {"feature_set": "egemaps", "classifier": "ridge"}

@@ -113,8 +113,12 @@ def test_the_loso_ccc_matrix_has_one_cell_per_regressor_with_an_interval(run):
         assert list(matrix.columns) == NAMES
         assert matrix.index.tolist() == ["egemaps"]
         assert all(" ± " in cell and "[" in cell for cell in matrix.iloc[0])
+        assert all(cell.endswith("] (4 folds: interval not meaningful)") for cell in matrix.iloc[0])
         markdown = (folder / dimension / "results_matrix.md").read_text()
         assert f"Test CCC of {dimension} (rated 1-5)" in markdown and "4 outer folds" in markdown
+        assert (
+            "with 4 folds (fewer than 5) an interval over the folds is not meaningful" in markdown
+        )
         assert (folder / dimension / "scatter.png").stat().st_size > 10_000
     scores = pd.read_csv(folder / "scores.csv")
     assert set(scores["dimension"]) == set(DIMENSIONS) and set(scores["folds"]) == {4}
@@ -123,6 +127,7 @@ def test_the_loso_ccc_matrix_has_one_cell_per_regressor_with_an_interval(run):
     assert (arousal.loc[["ridge", "svr"], "pooled_ccc"] > 0.5).all()
     assert np.isfinite(scores["ccc"]).all() and scores["ccc"].between(-1, 1).all()
     assert {"pearson", "mae", "ccc_ci_low", "ccc_ci_high"} <= set(scores.columns)
+    assert (scores["interval_note"] == "(4 folds: interval not meaningful)").all()
 
 
 def test_each_fold_tests_its_own_speaker_and_writes_every_dimension(run):

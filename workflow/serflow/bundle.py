@@ -35,6 +35,7 @@ from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
 import serflow
+from serflow.balance import oversample
 from serflow.classifier_registry import spec
 from serflow.classifiers import make_estimator, uses_precomputed_kernels
 from serflow.fingerprint import file_sha256
@@ -55,9 +56,14 @@ MODEL_FILE = "model.skops"
 WEIGHTS_FILE = "model.safetensors"
 MANIFEST_FILE = "manifest.json"
 #: Types besides skops' defaults that a serflow bundle may contain, trusted when loading one.
+#: XGBoost's are its scikit-learn wrapper and its Booster, whose state skops restores as bytes
+#: that XGBoost's own (C++) model reader parses: no Python object is unpickled.
 TRUSTED_TYPES = [
     "serflow.kernel_svm.KernelSVM",
     "serflow.linear_svm.CappedLinearSVC",
+    "serflow.xgb_classifier.LabelledXGBClassifier",
+    "xgboost.sklearn.XGBClassifier",
+    "xgboost.core.Booster",
     "serflow.kernel_svr.KernelSVR",
     "serflow.mlp.MLPClassifier",
     "serflow.mlp.MLPRegressor",
@@ -76,6 +82,7 @@ def refit_best(
     labels: np.ndarray,
     seed: int,
     memory_budget: MemoryBudget | None = None,
+    balance: str = "none",
     groups: np.ndarray | None = None,
 ) -> BaseEstimator:
     """The best grid point fitted on all training rows, as :func:`serflow.classifiers.tune`
@@ -85,10 +92,16 @@ def refit_best(
     point of the expanded grid supported): then a :class:`KernelSVM`, otherwise the scikit-learn
     estimator itself. The fit runs on one BLAS thread, as the search's refit does. A kernel SVM
     whose refit (and prediction of the training rows) would exceed ``memory_budget`` raises
-    :class:`~serflow.kernel_memory.KernelMemoryError` before anything is allocated. A
-    classifier that fits on speakers (``mlp``) gets the training rows' speakers ``groups``.
+    :class:`~serflow.kernel_memory.KernelMemoryError` before anything is allocated. With
+    ``balance: oversample`` the rows are oversampled as the search's refit oversamples them
+    (``class_weight`` is in ``best_params`` already). A classifier that fits on speakers
+    (``mlp``) gets the training rows' speakers ``groups`` (oversampled with their rows).
     """
     points, _ = expand_grid(classifier, grid, n_classes=len(np.unique(labels)))
+    if balance == "oversample":
+        rows = oversample(np.arange(len(labels)), np.asarray(labels), seed)
+        features, labels = np.asarray(features)[rows], np.asarray(labels)[rows]
+        groups = None if groups is None else np.asarray(groups)[rows]
     with threadpool_limits(limits=1):
         if uses_precomputed_kernels(classifier, points):
             n_rows = len(labels)
@@ -104,6 +117,36 @@ def refit_best(
                 raise ValueError(f"{classifier} is refitted on the training rows' speakers")
             return estimator.fit(np.asarray(features), labels, groups=np.asarray(groups))
         return estimator.fit(np.asarray(features), labels)
+
+
+def export_fold(fold: dict, all_speakers: list[str], train_on: str) -> dict:
+    """The outer fold an exported model is refitted on (``export.train_on``).
+
+    ``split_training``: the hold-out split's ``fold`` as the benchmark ran it, so that the
+    bundle predicts its test rows exactly as the benchmark did; ``all_speakers``: every
+    speaker of the dataset (sorted) and every one of their clips, none left to test on: the
+    model to deploy.
+    """
+    if train_on == "split_training":
+        return fold
+    if train_on == "all_speakers":
+        return {"fold": "all_speakers", "train_speakers": sorted(all_speakers), "test_speakers": []}
+    raise ValueError(f"export.train_on {train_on!r}: use split_training or all_speakers")
+
+
+def export_description(train_on: str, scheme: str) -> str:
+    """A sentence for the log and the manifest: which fit the bundle is, under which scheme."""
+    chosen = "the hold-out split's grid search chose its point"
+    if train_on == "all_speakers":
+        what = f"refitted on every speaker of the dataset ({chosen}); no test speaker is left"
+    else:
+        what = f"refitted on the hold-out split's training speakers ({chosen}), as benchmarked"
+    if scheme != "holdout":
+        what += (
+            f"; evaluation.scheme {scheme} measured the UARs with its own folds, which the "
+            "bundle does not use (its numbers are the hold-out's)"
+        )
+    return what
 
 
 def score_kind(estimator: BaseEstimator) -> str:
@@ -164,11 +207,17 @@ def normalisation_record(min_utterances: int, train_speakers: pd.Series) -> dict
     }
 
 
+#: Names skops gives the files of an archive: an object's id (arrays) or a random UUID (bytes,
+#: such as an XGBoost Booster's model).
+_GENERATED = re.compile(r"(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.\w+")
+
+
 def canonical_skops(data: bytes) -> bytes:
     """skops' archive ``data`` made byte-identical for identical content.
 
     skops names the archive's array files and tags its schema nodes with ``id()`` of the objects
-    (memory addresses, different in every process) and stamps the files with the current time.
+    (memory addresses, different in every process), names its bytes files with random UUIDs and
+    stamps the files with the current time.
     Here ids and file names are numbered in schema order (equal ids stay equal, so shared
     objects stay shared) and every file gets the same time stamp.
     """
@@ -181,7 +230,7 @@ def canonical_skops(data: bytes) -> bytes:
             for key, value in node.items():
                 if key == "__id__" and isinstance(value, int):
                     out[key] = ids.setdefault(value, len(ids) + 1)
-                elif key == "file" and isinstance(value, str) and re.fullmatch(r"\d+\.\w+", value):
+                elif key == "file" and isinstance(value, str) and _GENERATED.fullmatch(value):
                     suffix = value.split(".", 1)[1]
                     out[key] = files.setdefault(value, f"{len(files) + 1:06d}.{suffix}")
                 else:
