@@ -13,6 +13,8 @@ from serflow.bundle import (
     TRUSTED_TYPES,
     BundleError,
     canonical_skops,
+    export_description,
+    export_fold,
     load_bundle,
     refit_best,
     save_bundle,
@@ -32,6 +34,8 @@ GRIDS = {
     # a grid the precomputed search cannot take: the SVM is searched as a plain SVC
     "svm_plain": [{"C": [1.0], "kernel": ["rbf"], "gamma": [0.05], "verbose": [False]}],
     "rf": [{"n_estimators": [10, 30], "max_features": ["sqrt"], "bootstrap": [True, False]}],
+    "knn": [{"n_neighbors": [3, 9], "weights": ["distance"]}],
+    "xgb": [{"n_estimators": [5, 10], "max_depth": [2]}],
 }
 
 
@@ -45,7 +49,7 @@ def test_refit_best_predicts_what_the_search_predicted(grid_name):
     model = refit_best(classifier, GRIDS[grid_name], best, x_train, y_train, seed=3)
     assert isinstance(model, KernelSVM) == (grid_name == "svm")
     np.testing.assert_array_equal(model.predict(x_test), search.predict(x_test))
-    if classifier == "lr":
+    if classifier in ("lr", "knn", "xgb"):
         np.testing.assert_array_equal(
             model.predict_proba(x_test), search.best_estimator_.predict_proba(x_test)
         )
@@ -159,3 +163,41 @@ def test_linear_pairs_solved_as_qps_survive_the_bundle_format():
     kernel = x_test @ x_train.T
     np.testing.assert_array_equal(loaded.decision_values(kernel), model.decision_values(kernel))
     np.testing.assert_array_equal(loaded.predict(kernel), model.predict(kernel))
+
+
+def test_xgboost_bundle_loads_with_only_its_trusted_types(tmp_path):
+    """skops holds XGBoost's wrapper and Booster (its model bytes, read by XGBoost's own
+    reader): the bundle loads trusting exactly those and predicts the same probabilities."""
+    x_train, y_train, x_test, _ = gaussian_problem(12, 0.5)
+    labels = sorted(set(y_train))
+    model = refit_best("xgb", GRIDS["xgb"], {"n_estimators": 5, "max_depth": 2},
+                       x_train, encode(y_train, labels), seed=1)  # fmt: skip
+    mean, std = training_statistics(x_train)
+    names = [f"f{i}" for i in range(x_train.shape[1])]
+    folder = tmp_path / "bundle"
+    manifest = save_bundle(folder, model, names, mean, std, {"feature_set": "egemaps"}, labels)
+    assert manifest["scores"] == "probability"
+    # the Booster's bytes file gets a random name from skops: made canonical too
+    save_bundle(tmp_path / "again", model, names, mean, std, {"feature_set": "egemaps"}, labels)
+    assert (tmp_path / "again/model.skops").read_bytes() == (folder / "model.skops").read_bytes()
+    untrusted = skops.io.get_untrusted_types(file=folder / "model.skops")
+    assert sorted(untrusted) == [
+        "serflow.xgb_classifier.LabelledXGBClassifier",
+        "xgboost.core.Booster",
+        "xgboost.sklearn.XGBClassifier",
+    ]
+    assert set(untrusted) <= set(TRUSTED_TYPES)
+    loaded = load_bundle(folder)
+    np.testing.assert_array_equal(loaded.class_scores(x_test), model.predict_proba(x_test))
+    assert loaded.predict(x_test).tolist() == [labels[c] for c in model.predict(x_test)]
+
+
+def test_export_trains_on_the_split_or_on_every_speaker_and_says_so_under_loso():
+    fold = {"train_speakers": ["03", "08"], "test_speakers": ["11"]}
+    assert export_fold(fold, ["11", "08", "03"], "split_training") == fold
+    deployable = export_fold(fold, ["11", "08", "03"], "all_speakers")
+    assert deployable["train_speakers"] == ["03", "08", "11"] and deployable["test_speakers"] == []
+    loso = export_description("split_training", "loso")
+    assert "hold-out split's training speakers" in loso and "evaluation.scheme loso" in loso
+    assert "every speaker" in export_description("all_speakers", "holdout")
+    assert "evaluation.scheme" not in export_description("all_speakers", "holdout")

@@ -39,7 +39,14 @@ def reference(classifier: str, points: list[dict], x: np.ndarray, y: np.ndarray)
         ).fit(x, y)
 
 
-@pytest.mark.parametrize(("classifier", "grid"), [("lr", LR_GRID), ("rf", RF_GRID)])
+KNN_GRID = {"n_neighbors": [3, 7], "weights": ["uniform", "distance"]}
+XGB_GRID = {"n_estimators": [5, 10], "max_depth": [2]}
+
+
+@pytest.mark.parametrize(
+    ("classifier", "grid"),
+    [("lr", LR_GRID), ("rf", RF_GRID), ("knn", KNN_GRID), ("xgb", XGB_GRID)],
+)
 def test_tune_equals_gridsearchcv(classifier: str, grid: dict) -> None:
     x_train, y_train, x_test, _ = problem()
     points, _ = expand_grid(classifier, grid)
@@ -66,15 +73,21 @@ def test_forest_sizes_share_one_fit() -> None:
     assert cost["sqrt"] > cost["log2"]
 
 
-def test_cache_refits_only_new_points(tmp_path) -> None:
+def test_cache_refits_only_new_points(tmp_path, caplog) -> None:
     x_train, y_train, x_test, _ = problem(seed=1)
     small, _ = expand_grid("lr", {"C": [1e-2, 1.0], "solver": ["lbfgs"]})
     large, _ = expand_grid("lr", {"C": [1e-2, 1.0, 100.0], "solver": ["lbfgs"]})
 
+    caplog.set_level("INFO", logger="serflow.cv_search")
     first = tune("lr", small, x_train, y_train, cache_dir=tmp_path)
-    assert first.search.n_fitted_tasks_ == 2 * 5
+    assert first.search.n_fitted_tasks_ == 2 * 5 and first.search.n_cached_points_ == 0
     again = tune("lr", large, x_train, y_train, cache_dir=tmp_path, n_jobs=2)
-    assert again.search.n_fitted_tasks_ == 1 * 5
+    assert again.search.n_fitted_tasks_ == 1 * 5 and again.search.n_cached_points_ == 2
+    # the tune log says how much of the grid came from the cache
+    first_line, again_line = [r.getMessage() for r in caplog.records if "CV cache" in r.message]
+    assert first_line.startswith("CV cache: 0 of 2 grid points had all 5 fold scores cached")
+    assert again_line.startswith("CV cache: 2 of 3 grid points had all 5 fold scores cached")
+    assert again_line.endswith("; 1 computed now")
     fresh = tune("lr", large, x_train, y_train)
     assert again.cv_results()["mean_test_score"].tolist() == (
         fresh.cv_results()["mean_test_score"].tolist()
@@ -106,3 +119,20 @@ def test_unreadable_cache_is_recomputed(tmp_path) -> None:
     assert result.search.n_fitted_tasks_ == 10
     assert result.best_cv_uar == expected
     assert len(json.loads(cache_file.read_text())) == 10
+
+
+def test_xgb_takes_any_labels_and_is_deterministic() -> None:
+    """XGBoost itself wants classes 0 .. k-1: the wrapper fits emotion names, or numbers with
+    gaps (a training part without one class), and the same seed gives the same model."""
+    x_train, y_train, x_test, _ = problem(seed=2)
+    names = np.array(["anger", "boredom", "fear", "neutral"])[
+        np.searchsorted(np.unique(y_train), y_train)
+    ]
+    first = make_estimator("xgb", 5).set_params(n_estimators=8).fit(x_train, names)
+    again = make_estimator("xgb", 5).set_params(n_estimators=8).fit(x_train, names)
+    assert first.get_params()["n_jobs"] == 1
+    assert set(first.predict(x_test)) <= set(names) and list(first.classes_) == sorted(set(names))
+    np.testing.assert_array_equal(first.predict_proba(x_test), again.predict_proba(x_test))
+    gaps = np.array([0, 2, 5, 6])[np.searchsorted(np.unique(y_train), y_train)]
+    model = make_estimator("xgb", 5).set_params(n_estimators=8).fit(x_train, gaps)
+    assert list(model.classes_) == [0, 2, 5, 6] and set(model.predict(x_test)) <= {0, 2, 5, 6}

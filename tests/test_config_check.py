@@ -82,6 +82,12 @@ def test_a_dataset_s_results_settings_are_its_entry_and_what_changes_its_results
             {"export": {"models": [{"feature_set": "compare", "classifier": "lr"}]}},
             r"export\.models names \(compare, lr\)",
         ),
+        ({"export": {"train_on": "everyone"}}, r"config key export\.train_on: 'everyone'"),
+        ({"balance": "smote"}, r"config key balance: 'smote' is not one of"),
+        (
+            {"balance": "class_weight", "classifiers": ["lr", "knn"]},
+            r"balance: class_weight, but classifier 'knn' takes no class weights",
+        ),
     ],
 )
 def test_a_bad_value_is_named_by_its_key(change, message):
@@ -119,8 +125,9 @@ def test_the_registry_names_builds_and_checks_every_classifier():
             assert estimator.get_params()["random_state"] == 3
         assert classifier_registry.CLASSIFIER_NAMES[name] == spec.display_name
     assert classifier_registry.spec("linear_svm").make(0).__class__.__name__ == "LinearSVC"
+    assert classifier_registry.CLASSIFIER_NAMES["xgb"] == "XGBoost"
     with pytest.raises(ValueError, match="unknown"):
-        classifier_registry.spec("knn")
+        classifier_registry.spec("naive_bayes")
 
 
 RIDGE_EXPORT = {"feature_set": "egemaps", "classifier": "ridge"}
@@ -139,7 +146,16 @@ def test_a_dimensional_config_names_its_dimensions_and_regressors():
     assert settings.regressors == ("ridge", "svr", "rf_regressor")
     assert settings.dimensions == {"dim": ["arousal"]}
     assert settings.dimensional_datasets == ["dim"]
-    assert classifier_registry.of_task("dimensional") == ["ridge", "svr", "rf_regressor"]
+    assert classifier_registry.of_task("dimensional") == [
+        "ridge",
+        "svr",
+        "rf_regressor",
+        "mlp_regressor",
+    ]
+    config = dimensional_config(arousal={"range": [1, 5]}) | {"regressors": ["mlp_regressor"]}
+    settings = load(config, SCHEMAS)
+    assert settings.regressors == ("mlp_regressor",)
+    assert config["grids"]["mlp_regressor"] == config["grids"]["mlp"]  # the same default
 
 
 @pytest.mark.parametrize(
@@ -152,6 +168,13 @@ def test_a_dimensional_config_names_its_dimensions_and_regressors():
         (lambda c: c.update(regressors=["svm"]), "regressors: 'svm' is not a regressor"),
         (lambda c: c.update(grids={"ridge": {"alpha": [-1.0]}}), r"grids.ridge\[0\].alpha"),
         (lambda c: c.update(grids={"svr": {"epsilon": ["x"]}}), r"grids.svr\[0\].epsilon"),
+        (lambda c: c.update(regressors=["mlp"]), "'mlp' is not a regressor; .*mlp_regressor"),
+        (
+            lambda c: c.update(
+                regressors=["mlp_regressor"], grids={"mlp_regressor": {"dropout": [1.5]}}
+            ),
+            r"grids.mlp_regressor\[0\].dropout: 1.5",
+        ),
         (
             lambda c: c.update(cross_corpus={"dimensions": ["arousal"]}),
             r"cross_corpus.dimensions: 'arousal' is a target of \['dim'\]",

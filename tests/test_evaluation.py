@@ -267,9 +267,10 @@ def test_fold_summary_matrix_recall_and_comparison_of_pooled_folds():
     assert compare["uar_pooled"] == pytest.approx(100 * 12 / 21)
     means, texts = build_fold_matrix(summary.reset_index(), ["compare", "egemaps"], ["lr"])
     assert means.loc["compare", "Logistic Regression"] == round(fold_uars.mean(), 1)
+    assert compare["interval_note"] == "(3 folds: interval not meaningful)"
     assert texts.loc["compare", "Logistic Regression"] == (
         f"{fold_uars.mean():.1f} ± {fold_uars.std(ddof=1):.1f} "
-        f"[{compare['ci_low']:.1f}, {compare['ci_high']:.1f}]"
+        f"[{compare['ci_low']:.1f}, {compare['ci_high']:.1f}] (3 folds: interval not meaningful)"
     )
     recall = recall_table(pooled, ["compare", "egemaps"], ["lr"])
     assert list(recall.columns) == [

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from sklearn.model_selection import ParameterGrid
@@ -75,3 +77,30 @@ def test_an_unreadable_cache_is_checked_again(tmp_path):
     assert path.read_text() == "[]"
     (tmp_path / "a_file").write_text("")
     assert remembered_invalid_values("svm", grid, tmp_path / "a_file" / "cache") == []
+
+
+@pytest.mark.parametrize(
+    ("classifier", "grid", "message"),
+    [
+        ("knn", {"n_neighbors": [0]}, r"grids\.knn\[0\]\.n_neighbors: 0 is not a valid value"),
+        ("knn", {"n_neighbours": [3]}, r"did you mean n_neighbors"),
+        ("xgb", {"max_depth": [-1]}, r"grids\.xgb\[0\]\.max_depth: -1 is not a valid value"),
+        ("xgb", {"learning_rate": [0.0]}, r"grids\.xgb\[0\]\.learning_rate"),
+        ("xgb", {"eta": [0.1]}, r"eta is not a parameter of xgb"),
+    ],
+)
+def test_knn_and_xgb_grids_are_checked_without_data(classifier, grid, message):
+    (line,) = grids.invalid_values(classifier, grid)
+    assert re.search(message, line), line
+
+
+def test_default_knn_and_xgb_grids_are_valid():
+    from serflow.config_check import read_schema
+
+    from workflow_runner import REPO
+
+    schema = read_schema(REPO / "workflow/schemas/config.schema.yaml")
+    for classifier in ("knn", "xgb"):
+        default = schema["properties"]["grids"]["properties"][classifier]["default"]
+        assert grids.invalid_values(classifier, default) == []
+        assert len(expand_grid(classifier, default)[0]) >= 4

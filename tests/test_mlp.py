@@ -1,23 +1,30 @@
-"""The mlp classifier (serflow.mlp) and SUPERB's weighted sum of layers, without Snakemake:
-determinism, early stopping on training speakers only, its grid and config checks, its bundle
-(safetensors) and the identity that lets layer: weighted train from the stored layer means."""
+"""The mlp classifier and regressor (serflow.mlp) and SUPERB's weighted sum of layers, without
+Snakemake: determinism, early stopping on training speakers only, their grid and config checks,
+their bundles (safetensors) and the identity that lets layer: weighted train from the stored
+layer means."""
 
 from __future__ import annotations
 
 import copy
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from sklearn.model_selection import KFold
 from test_config_check import demo_config
 
 from serflow.bundle import BundleError, load_bundle, save_bundle
 from serflow.classifiers import tune
 from serflow.config_check import ConfigError, load, read_schemas
-from serflow.grids import invalid_values
+from serflow.cv_search import GroupedEstimatorSearch
+from serflow.dimensional_bundle import refit_regressor, save_regressor_bundle
+from serflow.grids import expand_grid, invalid_values
 from serflow.layer_weighting import estimator_params, layer_count, pooled_weighted_sum
 from serflow.leakage import LeakageError, check_early_stopping
-from serflow.mlp import MLPClassifier
+from serflow.metrics import ccc
+from serflow.mlp import MLPClassifier, MLPRegressor
+from serflow.regression import grouped_folds, make_search, train_and_test
 from serflow.ssl import embed_layers, load_encoder, save_random_encoder
 
 from conftest import REPO
@@ -145,3 +152,115 @@ def test_weighted_sum_of_pooled_means_equals_pooling_the_weighted_frames(tmp_pat
     expected = np.exp(logits - logits.max(1, keepdims=True))
     expected /= expected.sum(1, keepdims=True)
     np.testing.assert_allclose(head.predict_proba(x), expected, atol=1e-5)
+
+
+# -- the mlp_regressor (task dimensional) ---------------------------------------------------
+
+REGRESSOR_PARAMS = dict(hidden_layers=[16], max_epochs=60, patience=8, learning_rate=0.01)
+
+
+def _linear_data(n_speakers: int = 8, per_speaker: int = 30, width: int = 10, seed: int = 0):
+    """A target linear in two features plus noise, on a 1-5 scale, and each row's speaker."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n_speakers * per_speaker, width)).astype(np.float32)
+    y = 3.0 + 0.8 * x[:, 0] - 0.5 * x[:, 1] + 0.2 * rng.normal(size=len(x))
+    speakers = np.repeat([f"s{i}" for i in range(n_speakers)], per_speaker)
+    return x, y, speakers
+
+
+def test_the_regressor_learns_a_linear_target_of_unseen_speakers_deterministically():
+    x, y, speakers = _linear_data()
+    train, test = ~np.isin(speakers, ["s6", "s7"]), np.isin(speakers, ["s6", "s7"])
+    first = MLPRegressor(**REGRESSOR_PARAMS, random_state=3)
+    first.fit(x[train], y[train], groups=speakers[train])
+    predicted = first.predict(x[test])
+    assert ccc(y[test], predicted) > 0.5
+    # better than predicting the training mean, on the target's own 1-5 scale
+    mean_error = np.mean((y[test] - y[train].mean()) ** 2)
+    assert np.mean((y[test] - predicted) ** 2) < 0.5 * mean_error
+    second = MLPRegressor(**REGRESSOR_PARAMS, random_state=3)
+    second.fit(x[train], y[train], groups=speakers[train])
+    assert np.array_equal(second.predict(x[test]), predicted)
+    assert first.history_ == second.history_
+    other = MLPRegressor(**REGRESSOR_PARAMS, random_state=4)
+    other.fit(x[train], y[train], groups=speakers[train])
+    assert not np.array_equal(other.predict(x[test]), predicted)
+    # early stopping by the CCC of whole training speakers, none of them a test speaker
+    record = first.training_record()
+    assert len(record["validation_speakers"]) == 1  # round(0.2 * 6 speakers)
+    assert set(record["validation_speakers"]) < set(speakers[train])
+    assert {"epoch", "train_loss", "validation_ccc"} <= set(first.history_[0])
+    best = max(epoch["validation_ccc"] for epoch in first.history_)
+    assert first.history_[record["best_epoch"] - 1]["validation_ccc"] == best
+    # the standardisation comes from the training rows the network learns from
+    held = np.isin(speakers, record["validation_speakers"])
+    assert first.target_mean_ == pytest.approx(y[train & ~held].mean())
+    with pytest.raises(ValueError, match="one dimension at a time"):
+        MLPRegressor().fit(x, np.column_stack([y, y]), groups=speakers)
+
+
+def _regression_tables(x, y, speakers):
+    features = pd.DataFrame(x, columns=[f"f{i}" for i in range(x.shape[1])])
+    features.insert(0, "utterance", [f"u{i:03d}" for i in range(len(y))])
+    metadata = pd.DataFrame(
+        {"utterance": features["utterance"], "speaker": speakers, "target_arousal": y}
+    )
+    return features, metadata
+
+
+def test_the_regressor_search_stops_on_training_speakers_only_and_the_guard_fires():
+    x, y, speakers = _linear_data()
+    features, metadata = _regression_tables(x, y, speakers)
+    fold = {"fold": "holdout", "train_speakers": [f"s{i}" for i in range(6)],
+            "test_speakers": ["s6", "s7"]}  # fmt: skip
+    grid = {"learning_rate": [0.01, 0.03], **{k: [v] for k, v in REGRESSOR_PARAMS.items()
+                                             if k != "learning_rate"}}  # fmt: skip
+    [outcome] = train_and_test(
+        features, metadata, fold, "mlp_regressor", grid, ["arousal"], cv_folds=3
+    )
+    search = outcome.tuning.search
+    assert isinstance(search, GroupedEstimatorSearch) and search.n_splits_ == 3
+    refit = search.best_estimator_.validation_speakers_
+    assert refit and set(refit) < set(fold["train_speakers"])
+    predictions = outcome.predictions
+    assert set(predictions["speaker"]) == {"s6", "s7"}
+    assert ccc(predictions["true"], predictions["predicted"]) > 0.5
+    # folds that split speakers' rows: a fit's validation speakers are also scored on, and the
+    # guard stops the search
+    points, _ = expand_grid("mlp_regressor", grid)
+    row_folds = list(KFold(3).split(x))
+    leaky = make_search("mlp_regressor", points[:1], speakers, folds=row_folds, seed=0)
+    with pytest.raises(LeakageError, match="early stopping used speaker"):
+        leaky.fit(x, y)
+    with pytest.raises(ValueError, match="pass speakers"):
+        make_search("mlp_regressor", points, folds=grouped_folds(speakers, 3), seed=0)
+    lines = invalid_values("mlp_regressor", [{"patience": [0], "class_weight": ["balanced"]}])
+    assert "grids.mlp_regressor[0].patience: 0 is not a valid value" in lines[0]
+    assert "class_weight is not a parameter of mlp_regressor" in lines[1]
+
+
+def test_a_regressor_bundle_holds_each_dimensions_weights_as_safetensors(tmp_path):
+    x, y, speakers = _linear_data(per_speaker=12)
+    point = {**REGRESSOR_PARAMS, "max_epochs": 5}
+    models = {
+        dimension: refit_regressor("mlp_regressor", [], point, x, target, 0, groups=speakers)
+        for dimension, target in (("arousal", y), ("valence", -y))
+    }
+    names = [f"f{i}" for i in range(x.shape[1])]
+    manifest = save_regressor_bundle(
+        tmp_path, models, {"arousal": [1, 5], "valence": [-5, 5]}, names,
+        np.zeros(len(names)), np.ones(len(names)), {"feature_set": "egemaps"},
+    )  # fmt: skip
+    assert manifest["weights_file"] == "model.safetensors"
+    assert all(hasattr(model, "weights_") for model in models.values())  # left whole
+    from safetensors.numpy import load_file
+
+    stored = load_file(tmp_path / "model.safetensors")
+    assert {name.split("/")[0] for name in stored} == {"arousal", "valence"}
+    loaded = load_bundle(tmp_path)
+    outputs = loaded.outputs(x)
+    assert list(outputs.columns) == ["arousal", "valence"]
+    for dimension, model in models.items():
+        assert np.array_equal(outputs[dimension].to_numpy(), model.predict(x))
+    with pytest.raises(ValueError, match="refitted on the training rows' speakers"):
+        refit_regressor("mlp_regressor", [], point, x, y, 0)

@@ -1,5 +1,6 @@
 """Task dimensional end to end on the smallest generated csv demo corpus with synthetic arousal
-and valence: CCC matrices (hold-out and leave one speaker out), scores, scatter plots, report."""
+and valence: CCC matrices (hold-out and leave one speaker out), scores, scatter plots, report,
+export and predict, for ridge, SVR and the mlp_regressor (a PyTorch head)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ import pytest
 from workflow_runner import planned_jobs, run_snakemake, write_config
 
 DIMENSIONS = ["arousal", "valence"]
-EXPORTED = ["ridge", "svr"]
+EXPORTED = ["ridge", "svr", "mlp_regressor"]
+NAMES = ["Ridge Regression", "Support Vector Regression", "Multi-Layer Perceptron Regression"]
+# one point, a few epochs: the run shows the mlp_regressor's path, not what it can learn
+MLP_GRID = {"hidden_layers": [[8]], "learning_rate": [0.01], "max_epochs": [20], "patience": [5]}
 SERFLOW = str(Path(sys.executable).with_name("serflow"))
 
 
@@ -36,9 +40,15 @@ def dimensional_config(**overrides) -> dict:
             }
         },
         "feature_sets": ["egemaps"],
-        "regressors": ["ridge", "svr"],
-        "grids": {"ridge": {"alpha": [10.0]}, "svr": {"C": [1.0], "kernel": ["rbf"]}},
+        "regressors": EXPORTED,
+        "grids": {
+            "ridge": {"alpha": [10.0]},
+            "svr": {"C": [1.0], "kernel": ["rbf"]},
+            "mlp_regressor": MLP_GRID,
+        },
         "cv_folds": 2,
+        # fits of a few ms each: worker processes (each importing torch) would cost more
+        "threads": {"tune": 1},
         "split": {"test_speakers": ["spk04"]},
         "evaluation": {"scheme": "loso", "bootstrap_resamples": 200},
         # the test speaker's 8 clips are normalised per speaker, as in the benchmark
@@ -100,18 +110,24 @@ def test_the_loso_ccc_matrix_has_one_cell_per_regressor_with_an_interval(run):
     folder = run / "results/dim/dimensional/loso"
     for dimension in DIMENSIONS:
         matrix = pd.read_csv(folder / dimension / "results_matrix.csv", index_col=0)
-        assert list(matrix.columns) == ["Ridge Regression", "Support Vector Regression"]
+        assert list(matrix.columns) == NAMES
         assert matrix.index.tolist() == ["egemaps"]
         assert all(" ± " in cell and "[" in cell for cell in matrix.iloc[0])
+        assert all(cell.endswith("] (4 folds: interval not meaningful)") for cell in matrix.iloc[0])
         markdown = (folder / dimension / "results_matrix.md").read_text()
         assert f"Test CCC of {dimension} (rated 1-5)" in markdown and "4 outer folds" in markdown
+        assert (
+            "with 4 folds (fewer than 5) an interval over the folds is not meaningful" in markdown
+        )
         assert (folder / dimension / "scatter.png").stat().st_size > 10_000
     scores = pd.read_csv(folder / "scores.csv")
     assert set(scores["dimension"]) == set(DIMENSIONS) and set(scores["folds"]) == {4}
     # the synthetic arousal follows loudness and pitch: the regressors learn it
-    arousal = scores[scores["dimension"] == "arousal"]
-    assert (arousal["pooled_ccc"] > 0.5).all()
+    arousal = scores[scores["dimension"] == "arousal"].set_index("regressor")
+    assert (arousal.loc[["ridge", "svr"], "pooled_ccc"] > 0.5).all()
+    assert np.isfinite(scores["ccc"]).all() and scores["ccc"].between(-1, 1).all()
     assert {"pearson", "mae", "ccc_ci_low", "ccc_ci_high"} <= set(scores.columns)
+    assert (scores["interval_note"] == "(4 folds: interval not meaningful)").all()
 
 
 def test_each_fold_tests_its_own_speaker_and_writes_every_dimension(run):
@@ -128,7 +144,7 @@ def test_each_fold_tests_its_own_speaker_and_writes_every_dimension(run):
 
 def test_the_holdout_matrix_and_the_report(run):
     matrix = pd.read_csv(run / "results/dim/dimensional/holdout/arousal/results_matrix.csv")
-    assert matrix.shape == (1, 3) and -1 <= matrix.iloc[0, 1] <= 1
+    assert matrix.shape == (1, 4) and matrix.iloc[0, 1:].between(-1, 1).all()
     report = (run / "report.html").read_text()
     assert "Dimensional CCC matrix" in report and "predicted vs true" in report
 
@@ -138,7 +154,7 @@ def test_both_tasks_on_one_corpus_plan_classifiers_and_regressors(tmp_path):
     config["evaluation"] = {"scheme": "holdout"}
     write_config(tmp_path, config)
     jobs = planned_jobs(tmp_path)
-    assert jobs["tune_classifier"] == 1 and jobs["tune_regressor"] == 2
+    assert jobs["tune_classifier"] == 1 and jobs["tune_regressor"] == len(EXPORTED)
     assert jobs["dimensional_results_matrix"] == 2 and jobs["results_matrix"] == 1
 
 
@@ -183,12 +199,31 @@ def test_export_and_predict_reproduce_the_benchmark_test_predictions(run, regres
         np.testing.assert_allclose(got, expected[DIMENSIONS].to_numpy(), rtol=1e-6, atol=1e-9)
 
 
+def test_the_mlp_regressor_stops_early_on_training_speakers_and_bundles_safetensors(run):
+    folder = run / "results/dim/regression/egemaps/mlp_regressor"
+    for best_params in [
+        folder / "best_params.json",
+        *sorted(folder.glob("loso/*/best_params.json")),
+    ]:
+        tested = json.loads(best_params.with_name("scores.json").read_text())["test_speakers"]
+        for dimension in DIMENSIONS:
+            training = json.loads(best_params.read_text())["dimensions"][dimension]["training"]
+            assert training["validation_speakers"] and training["epochs_run"] <= 20
+            assert not set(training["validation_speakers"]) & set(tested)
+    log = (run / "logs/dim/tune_regressor/egemaps/mlp_regressor.log").read_text()
+    assert "arousal refit epoch   1" in log and "validation CCC" in log
+    manifest = json.loads(
+        (run / "results/dim/models/egemaps/mlp_regressor/manifest.json").read_text()
+    )
+    assert manifest["weights_file"] == "model.safetensors" and manifest["weights_sha256"]
+
+
 def test_the_summary_across_datasets_shows_each_dataset_with_arousal(run):
     folder = run / "results/summary/dimensional"
     assert [p.name for p in folder.iterdir()] == ["arousal"]  # valence: one dataset only
     summary = pd.read_csv(folder / "arousal/results_matrix.csv", index_col=[0, 1])
     assert summary.index.tolist() == [("dim", "egemaps"), ("dim2", "egemaps")]
-    assert list(summary.columns) == ["Ridge Regression", "Support Vector Regression"]
+    assert list(summary.columns) == NAMES
     for name in ["dim", "dim2"]:
         scores = pd.read_csv(run / f"results/{name}/dimensional/loso/scores.csv")
         ridge = scores[(scores["dimension"] == "arousal") & (scores["regressor"] == "ridge")]

@@ -58,6 +58,15 @@ def test_mlp_cell_and_its_training_record(mlp_run):
     matrix = pd.read_csv(results / "results_matrix.repeated_holdout.csv")
     assert "Multi-Layer Perceptron" in matrix.columns
     assert sorted(matrix.iloc[:, 0]) == ["egemaps", "w2v"]
+    # two folds: every interval says it is not meaningful, in the matrix, caption and summary
+    assert (
+        matrix["Multi-Layer Perceptron"].str.endswith("] (2 folds: interval not meaningful)").all()
+    )
+    caption = (results / "results_matrix.repeated_holdout.md").read_text().splitlines()[0]
+    assert "with 2 folds (fewer than 5) an interval over the folds is not meaningful" in caption
+    assert caption.endswith("SSL layer: w2v every layer, weighed by the classifier")
+    summary = pd.read_csv(results / "evaluation/repeated_holdout/uar_summary.csv")
+    assert (summary["interval_note"] == "(2 folds: interval not meaningful)").all()
     folder = results / "classification/egemaps/mlp"
     tuned = json.loads((folder / "best_params.json").read_text())
     assert tuned["best_params"]["hidden_layers"] in ([], [16])

@@ -33,12 +33,12 @@ def auto_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("ssl_workflow")
     model = save_random_encoder(workdir / "tiny-wav2vec2", "wav2vec2")
     write_config(workdir, _ssl_config(str(model), layer="auto"))
-    run_snakemake(workdir, "--cores", "2")
-    return workdir, model
+    run = run_snakemake(workdir, "--cores", "2")
+    return workdir, model, run.stderr
 
 
 def test_layer_auto_gives_one_row_and_the_uar_per_layer_curve(auto_run):
-    workdir, _ = auto_run
+    workdir, _, _ = auto_run
     results = workdir / "results" / "demo"
     matrix = pd.read_csv(results / "results_matrix.csv")
     assert "w2v" in matrix.iloc[:, 0].tolist() and "egemaps" in matrix.iloc[:, 0].tolist()
@@ -48,16 +48,32 @@ def test_layer_auto_gives_one_row_and_the_uar_per_layer_curve(auto_run):
     assert curve[["inner_cv_uar", "test_uar"]].notna().all().all()
     png = (results / "evaluation/holdout/uar_per_layer/w2v.png").read_bytes()
     assert png.startswith(b"\x89PNG")
-    choice = json.loads((results / "features/ssl/w2v/holdout/holdout/layer.json").read_text())
-    scores = pd.read_csv(results / "features/ssl/w2v/holdout/holdout/layer_scores.csv")
+    choice = json.loads((results / "features/ssl/w2v/holdout/layer.json").read_text())
+    scores = pd.read_csv(results / "features/ssl/w2v/holdout/layer_scores.csv")
     best = scores["inner_cv_uar"].max()
     assert choice["selection"] == "auto"
     assert choice["layer"] == scores.loc[scores["inner_cv_uar"] == best, "layer"].min()
     assert curve.loc[curve["folds_choosing"] == 1, "layer"].item() == choice["layer"]
+    assert choice["classes"] == sorted(
+        pd.read_parquet(results / "metadata.parquet")["emotion"].unique()
+    )
+
+
+def test_the_chosen_layer_is_in_the_caption_and_the_closing_summary(auto_run):
+    workdir, _, stderr = auto_run
+    results = workdir / "results" / "demo"
+    assert not (results / "features/ssl/w2v/holdout/holdout").exists()  # one folder per fold
+    layer = json.loads((results / "features/ssl/w2v/holdout/layer.json").read_text())["layer"]
+    said = f"SSL layer: w2v layer {layer} (chosen by inner CV on the training speakers)"
+    caption = (results / "results_matrix.md").read_text().splitlines()[0]
+    assert caption.endswith(said)
+    # the run ends on its results matrix, caption first
+    summary = stderr.split("serflow: results\n", 1)[1]
+    assert summary.startswith(f"\n--- results/demo/results_matrix.md\n{caption}\n")
 
 
 def test_sharded_extraction_equals_the_clips_run_alone(auto_run):
-    workdir, model = auto_run
+    workdir, model, _ = auto_run
     utterances, layers = read_layers(workdir / "results/demo/features/ssl/w2v.layers.npz")
     assert utterances == sorted(utterances) and len(utterances) == 140
     picked = utterances[::20]
@@ -69,14 +85,16 @@ def test_sharded_extraction_equals_the_clips_run_alone(auto_run):
 
 
 def test_a_fixed_layer_derives_from_the_stored_layers_without_the_model(auto_run):
-    workdir, model = auto_run
+    workdir, model, _ = auto_run
     write_config(workdir, _ssl_config(str(model), layer=2, pooling="mean_std"))
     jobs = planned_jobs(workdir)
     assert "extract_ssl" not in jobs and "merge_ssl_shards" not in jobs
     assert jobs["select_ssl_layer"] == 1 and jobs["tune_classifier"] == 1
     run_snakemake(workdir, "--cores", "2")
-    folder = workdir / "results/demo/features/ssl/w2v/holdout/holdout"
+    folder = workdir / "results/demo/features/ssl/w2v/holdout"
     assert json.loads((folder / "layer.json").read_text())["layer"] == 2
+    caption = (workdir / "results/demo/results_matrix.md").read_text().splitlines()[0]
+    assert caption.endswith("SSL layer: w2v layer 2 (fixed in config)")
     features = pd.read_parquet(folder / "features.normalised.parquet")
     assert features.shape == (140, 1 + 2 * 32)
     assert features.columns[-1] == "std_0031"

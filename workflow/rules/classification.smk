@@ -66,6 +66,7 @@ rule tune_classifier:
         inner_cv=config["evaluation"]["inner_cv"],
         seed=config["seed"],
         svm_memory=svm_memory,
+        balance=config["balance"],
         encoder=feature_set_encoder,
         # CV scores already computed for the same data, folds and grid point are reused
         cache_dir=lambda wildcards: f"results/{wildcards.dataset}/cache/cv_scores",

@@ -5,6 +5,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -78,7 +79,7 @@ SSL_FEATURE_SETS = list(SETTINGS.ssl_models)
 
 wildcard_constraints:
     dataset="|".join(DATASETS),
-    feature_set="|".join(FEATURE_SETS),
+    feature_set="|".join(re.escape(name) for name in registry.with_parts(FEATURE_SETS)),
     classifier="|".join(CLASSIFIERS),
 
 
@@ -246,6 +247,7 @@ def print_run_warnings():
 
 
 onsuccess:
+    print_closing_summary()
     print_run_warnings()
 
 

@@ -43,6 +43,9 @@ rule generate_demo_corpus:
         "logs/{dataset}/generate_demo_corpus.log",
     conda:
         "../envs/audio.yaml"
+    resources:
+        # a few MB of WAV files; without it a cluster run would ask Snakemake's 50 GB default
+        disk_mb=1000,
     params:
         format=lambda wildcards: dataset(wildcards)["format"],
         demo=lambda wildcards: dataset(wildcards)["demo"],

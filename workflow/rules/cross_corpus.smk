@@ -32,6 +32,7 @@ rule cross_corpus_classifier:
         cv_folds=config["cv_folds"],
         seed=config["seed"],
         svm_memory=svm_memory,
+        balance=config["balance"],
         cache_dir="results/cross_corpus/cache/cv_scores",
     script:
         "../scripts/cross_corpus_classifier.py"

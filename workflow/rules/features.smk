@@ -46,6 +46,28 @@ rule merge_feature_shards:
         "../scripts/merge_feature_shards.py"
 
 
+# A fused feature set (feature_sets: [egemaps+compare]): its parts' raw tables side by side,
+# normalised per speaker afterwards by normalise_per_speaker like any other table.
+rule fuse_feature_sets:
+    input:
+        parts=fused_parts,
+    output:
+        features="results/{dataset}/features/{feature_set}.parquet",
+    log:
+        "logs/{dataset}/fuse_feature_sets/{feature_set}.log",
+    wildcard_constraints:
+        feature_set=FUSED_PATTERN,
+    conda:
+        "../envs/audio.yaml"
+    resources:
+        mem_mb=feature_table_mem_mb,
+        runtime=10,
+    params:
+        parts=lambda wildcards: registry.parts_of(wildcards.feature_set),
+    script:
+        "../scripts/fuse_feature_sets.py"
+
+
 rule normalise_per_speaker:
     input:
         features="results/{dataset}/features/{feature_set}.parquet",

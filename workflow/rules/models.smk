@@ -23,9 +23,12 @@ rule export_model:
         grid=classifier_grid,
         seed=config["seed"],
         svm_memory=svm_memory,
+        balance=config["balance"],
         audio=decoding_settings(),
         extractor=extractor_settings,
         min_utterances=config["export"]["min_utterances"],
+        train_on=config["export"]["train_on"],
+        scheme=config["evaluation"]["scheme"],
         config_sha256=lambda wildcards: config_sha256(wildcards.dataset),
         encoder=feature_set_encoder,
     script:

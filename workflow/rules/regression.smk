@@ -63,6 +63,7 @@ rule dimensional_results_matrix:
     input:
         scores=regression_job_files("scores.json"),
         predictions=regression_job_files("predictions.parquet"),
+        layers=ssl_layer_files("layer.json", SSL_FEATURE_SETS),
     output:
         csv=report(
             "results/{dataset}/dimensional/{scheme}/{dimension}/results_matrix.csv",

@@ -18,6 +18,7 @@ rule results_matrix:
         ),
         metadata="results/{dataset}/metadata.parquet",
         split="results/{dataset}/split.json",
+        layers=ssl_layer_files("layer.json", SSL_FEATURE_SETS),
     output:
         **protocol_files("holdout"),
         csv=report(
@@ -70,6 +71,7 @@ rule results_matrix_folds:
         predictions=fold_job_files("predictions.parquet"),
         metadata="results/{dataset}/metadata.parquet",
         split=scheme_split,
+        layers=ssl_layer_files("layer.json", SSL_FEATURE_SETS),
     output:
         **protocol_files("{scheme}"),
         csv=report(
@@ -140,6 +142,9 @@ rule results_matrix_folds:
 rule datasets_summary:
     input:
         matrices=dataset_matrices,
+        cards=expand(
+            protocol_files(EVALUATION["scheme"])["protocol_card"], dataset=DATASETS
+        ),
     output:
         csv=report(
             "results/summary/results_matrix.csv",

@@ -54,7 +54,7 @@ rule merge_ssl_shards:
         "../scripts/merge_ssl_shards.py"
 
 
-# One job per outer fold (scheme holdout: fold holdout): UAR of a probe on every layer by
+# One job per outer fold (folder holdout/ or <scheme>/<fold>/): UAR of a probe on every layer by
 # speaker-grouped inner CV over the fold's training speakers, the layer (fixed, or the best
 # one there), and that layer's per-speaker normalised table, which the classifiers then read.
 rule select_ssl_layer:
@@ -67,11 +67,10 @@ rule select_ssl_layer:
         scores=f"{SSL_LAYER_FOLDERS}/layer_scores.csv",
         layer=f"{SSL_LAYER_FOLDERS}/layer.json",
     log:
-        "logs/{dataset}/select_ssl_layer/{feature_set}/{scheme}/{fold}.log",
+        "logs/{dataset}/select_ssl_layer/{feature_set}/{fold_folder}.log",
     wildcard_constraints:
         feature_set="|".join(SSL_FEATURE_SETS) or "no-ssl-feature-set",
-        scheme="|".join(SCHEME_NAMES),
-        fold=f"{HOLDOUT_FOLD_ID}|{FOLD_ID_PATTERN}",
+        fold_folder=FOLD_FOLDER_PATTERN,
     conda:
         "../envs/ssl.yaml"
     threads: 1
@@ -90,7 +89,8 @@ rule select_ssl_layer:
 
 rule uar_per_layer:
     input:
-        scores=ssl_layer_scores,
+        scores=ssl_layer_files("layer_scores.csv", None),
+        layers=ssl_layer_files("layer.json", None),
     output:
         csv=report(
             ssl_curve_files("{scheme}")["csv"],

@@ -71,6 +71,7 @@ def compute_cell() -> tuple[dict, pd.DataFrame]:
         n_jobs=snakemake.threads,
         cache_dir=params.cache_dir,
         memory_budget=MemoryBudget.from_config(params.svm_memory),
+        balance=params.balance,
     )
     scores = {
         **cell,

@@ -6,6 +6,7 @@ from pathlib import Path
 from serflow.classifier_registry import CLASSIFIER_NAMES
 from serflow.dimensional_cross_corpus import ccc_matrix, cross_corpus_table
 from serflow.logs import log_to_file
+from serflow.metrics import CHANCE_CCC
 from serflow.plots import plot_heatmap
 from serflow.results_matrix import matrix_markdown
 from serflow.tables import read_json, write_csv, write_text
@@ -40,7 +41,9 @@ for dimension, datasets in params.datasets.items():
                 f"train (rows) → test (columns): {title}",
                 heatmaps[f"{feature_set}.{regressor}.{dimension}.png"],
                 labels=labels,
-                scale=(-1, 1),
+                chance=CHANCE_CCC,
+                axis_titles=("test dataset", "train dataset"),
+                bounds=(-1, 1),
                 score="test CCC",
                 digits=3,
             )

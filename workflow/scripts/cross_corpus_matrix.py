@@ -7,7 +7,13 @@ from serflow.classifier_registry import CLASSIFIER_NAMES
 from serflow.logs import log_to_file
 from serflow.plots import plot_heatmap
 from serflow.results_matrix import matrix_markdown
-from serflow.summary import cell_labels, cross_corpus_matrix, cross_corpus_table, missing_cells
+from serflow.summary import (
+    cell_labels,
+    cross_corpus_chance,
+    cross_corpus_matrix,
+    cross_corpus_table,
+    missing_cells,
+)
 from serflow.tables import read_json, write_csv, write_text
 
 log = log_to_file(snakemake.log[0])
@@ -34,5 +40,7 @@ for feature_set in params.feature_sets:
             f"train (rows) → test (columns): {title}",
             heatmaps[f"{feature_set}.{classifier}.png"],
             labels=labels,
+            chance=cross_corpus_chance(scores, feature_set, classifier, params.datasets).to_numpy(),
+            axis_titles=("test dataset", "train dataset"),
         )
 write_text("\n".join(sections), snakemake.output.markdown)

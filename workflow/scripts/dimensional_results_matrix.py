@@ -3,10 +3,12 @@ for several outer folds mean ± sd [bootstrap interval]) and its predicted-vs-tr
 
 from serflow.dimensional_results import ccc_matrix, read_results, summary_table
 from serflow.fold_ids import SCHEME_NAMES
+from serflow.layer_choice import layer_choice_note
 from serflow.logs import log_to_file
+from serflow.metrics import CHANCE_CCC
 from serflow.plots import plot_heatmap, plot_predicted_vs_true
-from serflow.results_matrix import matrix_markdown
-from serflow.tables import write_csv, write_text
+from serflow.results_matrix import few_folds_caption, matrix_markdown
+from serflow.tables import read_json, write_csv, write_text
 
 log = log_to_file(snakemake.log[0])
 params = snakemake.params
@@ -30,12 +32,14 @@ level = f"{100 * params.confidence:g}%"
 spread = (
     f": mean ± sd over the folds [{level} interval of the mean: percentile bootstrap over the "
     f"folds, {params.bootstrap_resamples} resamples, seed {params.seed}]"
+    f"{few_folds_caption(n_folds)}"
     if n_folds > 1
     else ""
 )
+layers = layer_choice_note([read_json(path) for path in snakemake.input.layers])
 caption = (
     f"Test CCC of {dimension} (rated {low:g}-{high:g}) on {dataset}, {described}{spread}; "
-    "regressors tuned by speaker-grouped inner CV scored by CCC"
+    f"regressors tuned by speaker-grouped inner CV scored by CCC{layers}"
 )
 log.info("%s\n%s", caption, texts.to_string())
 write_csv(texts if n_folds > 1 else means, snakemake.output.csv)
@@ -44,8 +48,12 @@ plot_heatmap(
     means,
     f"serflow: test CCC of {dimension} on {dataset}, {scheme}",
     snakemake.output.heatmap,
-    labels=texts.map(lambda text: text.replace(" [", "\n[")) if n_folds > 1 else None,
-    scale=(-1, 1),
+    labels=texts.map(lambda text: text.replace(" [", "\n[").replace(" (", "\n("))
+    if n_folds > 1
+    else None,
+    chance=CHANCE_CCC,
+    axis_titles=("regressor", "feature set"),
+    bounds=(-1, 1),
     score="test CCC",
     digits=3,
 )

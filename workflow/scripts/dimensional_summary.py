@@ -5,6 +5,7 @@ import pandas as pd
 
 from serflow.dimensional_results import datasets_ccc_summary
 from serflow.logs import log_to_file
+from serflow.metrics import CHANCE_CCC
 from serflow.plots import plot_heatmap
 from serflow.results_matrix import matrix_markdown
 from serflow.tables import write_csv, write_text
@@ -30,7 +31,9 @@ plot_heatmap(
     flat,
     f"serflow: test CCC of {dimension}, {params.scheme}",
     snakemake.output.heatmap,
-    scale=(-1, 1),
+    chance=CHANCE_CCC,
+    axis_titles=("regressor", "dataset · feature set"),
+    bounds=(-1, 1),
     score="test CCC",
     digits=3,
 )

@@ -1,11 +1,14 @@
 """Rule export_model: the benchmark's best model of one (feature set, classifier), refitted on the
-hold-out split's training speakers and saved as a bundle for `serflow predict`."""
+hold-out split's training speakers or on every speaker (export.train_on) and saved as a bundle
+for `serflow predict`."""
 
 from pathlib import Path
 
 import numpy as np
 
 from serflow.bundle import (
+    export_description,
+    export_fold,
     extractor_record,
     normalisation_record,
     refit_best,
@@ -28,8 +31,12 @@ metadata = read_parquet(snakemake.input.metadata)
 metadata = metadata[
     [c for c in ["utterance", "speaker", "label", "emotion", "text"] if c in metadata]
 ]
-speakers = fold["train_speakers"]
-# the rows tune_classifier trained on, in its order
+train_on = snakemake.params.train_on
+fold = export_fold(fold, metadata["speaker"].unique().tolist(), train_on)
+speakers, test_speakers = fold["train_speakers"], fold["test_speakers"]
+description = export_description(train_on, snakemake.params.scheme)
+log.info("%s/%s (export.train_on: %s): %s", feature_set, classifier, train_on, description)
+# split_training: the rows tune_classifier trained on, in its order
 x_train, train_emotions, train_ids = labelled_rows(
     read_parquet(snakemake.input.features), metadata, fold, "train"
 )
@@ -58,6 +65,7 @@ estimator = refit_best(
     y_train,
     snakemake.params.seed,
     memory_budget=MemoryBudget.from_config(snakemake.params.svm_memory),
+    balance=snakemake.params.balance,
     groups=train_speakers if rows is None else train_speakers[rows],
 )
 raw = read_parquet(snakemake.input.raw_features)
@@ -82,13 +90,17 @@ manifest = save_bundle(
         "classifier": classifier,
         "best_params": best_params,
         "seed": snakemake.params.seed,
+        "balance": snakemake.params.balance,
         "audio": snakemake.params.audio,
         "extractor": extractor,
         "normalisation": normalisation_record(
             snakemake.params.min_utterances, train_ids["speaker"]
         ),
+        "train_on": train_on,
+        "evaluation_scheme": snakemake.params.scheme,
+        "fit": description,
         "training_speakers": [str(speaker) for speaker in speakers],
-        "test_speakers": [str(speaker) for speaker in fold["test_speakers"]],
+        "test_speakers": [str(speaker) for speaker in test_speakers],
         "n_training_utterances": len(train_ids),
         "config_sha256": snakemake.params.config_sha256,
         "protocol": job_card(

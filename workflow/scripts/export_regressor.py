@@ -49,6 +49,7 @@ for dimension in dimensions:
         x_fitted,
         fitted_rows[target_column(dimension)].to_numpy(dtype="float64"),
         params.seed,
+        groups=fitted_rows["speaker"].to_numpy(),
     )
 raw = read_parquet(snakemake.input.raw_features)
 raw_train = raw[raw["utterance"].isin(train_ids["utterance"])].sort_values("utterance")

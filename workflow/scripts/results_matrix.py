@@ -3,13 +3,14 @@ paired feature-set comparison and confusion matrices."""
 
 from serflow.dataset_config import results_settings
 from serflow.fold_ids import SCHEME_NAMES
+from serflow.layer_choice import layer_choice_note
 from serflow.logs import log_to_file
 from serflow.plots import plot_heatmap
 from serflow.protocol_card import card_line
 from serflow.protocol_outputs import write_protocol_outputs
 from serflow.results_matrix import build_matrix, fallback_note, matrix_markdown
 from serflow.scheme_outputs import read_fold_results, write_scheme_outputs
-from serflow.tables import read_parquet, write_csv, write_text
+from serflow.tables import read_json, read_parquet, write_csv, write_text
 
 log = log_to_file(snakemake.log[0])
 params = snakemake.params
@@ -28,14 +29,21 @@ card = write_protocol_outputs(
     log=log,
 )
 matrix = build_matrix(scores, feature_sets, classifiers)
+layers = layer_choice_note([read_json(path) for path in snakemake.input.layers])
 caption = (
     f"Test UAR (%) on {dataset}, test speakers {test_speakers}{fallback_note(scores)}. "
-    f"{card_line(card)}"
+    f"{card_line(card)}{layers}"
 )
 log.info("%s\n%s", caption, matrix.to_string())
 write_csv(matrix, snakemake.output.csv, float_format="%.1f")
 write_text(matrix_markdown(matrix, caption), snakemake.output.markdown)
-plot_heatmap(matrix, f"serflow: test UAR (%) on {dataset}", snakemake.output.heatmap)
+plot_heatmap(
+    matrix,
+    f"serflow: test UAR (%) on {dataset}",
+    snakemake.output.heatmap,
+    chance=card["chance_uar"],
+    axis_titles=("classifier", "feature set"),
+)
 write_scheme_outputs(
     pooled,
     output=snakemake.output,

@@ -34,6 +34,7 @@ outcome = train_and_test(
     n_jobs=snakemake.threads,
     cache_dir=snakemake.params.cache_dir,
     memory_budget=MemoryBudget.from_config(snakemake.params.svm_memory),
+    balance=snakemake.params.balance,
 )
 fallback = record_fields(outcome.svm_memory)  # a search over svm_memory.budget_mb says so
 speakers = outcome.training["speaker"].to_numpy()

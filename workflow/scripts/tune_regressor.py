@@ -62,6 +62,17 @@ for outcome in outcomes:
         best[outcome.dimension]["cv_ccc"],
         scores["dimensions"][outcome.dimension]["ccc"],
     )
+    model = outcome.tuning.search.best_estimator_
+    if hasattr(model, "training_record"):  # the mlp_regressor's refit: its early stopping
+        best[outcome.dimension]["training"] = model.training_record()
+        for epoch in model.history_:
+            log.info(
+                "%s refit epoch %3d: training loss %.4f, validation CCC %s",
+                outcome.dimension,
+                epoch["epoch"],
+                epoch["train_loss"],
+                f"{epoch['validation_ccc']:.4f}" if "validation_ccc" in epoch else "-",
+            )
 write_json({"dimensions": best, **fallback}, snakemake.output.best_params)
 write_csv(pd.concat(tables, ignore_index=True), snakemake.output.cv_results, index=False)
 write_parquet(

@@ -4,8 +4,9 @@ A bundle is a folder of two files (three for a PyTorch head):
 
 * ``model.skops``: the classifier and the training rows' feature statistics, in skops' format,
   which, unlike pickle, runs no code from the file and loads only types that are trusted;
-* ``model.safetensors``: the network weights of a PyTorch classifier (``mlp``), which the
-  classifier in ``model.skops`` is stored without: safetensors holds tensors only, no code;
+* ``model.safetensors``: the network weights of a PyTorch head (``mlp``; a regressor bundle's
+  ``mlp_regressor``, each dimension's tensors named ``<dimension>/<tensor>``), which the model
+  in ``model.skops`` is stored without: safetensors holds tensors only, no code;
 * ``manifest.json``: what a user (or :mod:`serflow.predict`) needs to know to apply it, readable:
   labels, feature set and extractor settings, normalisation, training speakers, serflow version,
   config digest, grid point, and the SHA-256 of each model file (a damaged file is detected).
@@ -34,6 +35,7 @@ from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
 import serflow
+from serflow.balance import oversample
 from serflow.classifier_registry import spec
 from serflow.classifiers import make_estimator, uses_precomputed_kernels
 from serflow.fingerprint import file_sha256
@@ -54,11 +56,17 @@ MODEL_FILE = "model.skops"
 WEIGHTS_FILE = "model.safetensors"
 MANIFEST_FILE = "manifest.json"
 #: Types besides skops' defaults that a serflow bundle may contain, trusted when loading one.
+#: XGBoost's are its scikit-learn wrapper and its Booster, whose state skops restores as bytes
+#: that XGBoost's own (C++) model reader parses: no Python object is unpickled.
 TRUSTED_TYPES = [
     "serflow.kernel_svm.KernelSVM",
     "serflow.linear_svm.CappedLinearSVC",
+    "serflow.xgb_classifier.LabelledXGBClassifier",
+    "xgboost.sklearn.XGBClassifier",
+    "xgboost.core.Booster",
     "serflow.kernel_svr.KernelSVR",
     "serflow.mlp.MLPClassifier",
+    "serflow.mlp.MLPRegressor",
 ]
 
 
@@ -74,6 +82,7 @@ def refit_best(
     labels: np.ndarray,
     seed: int,
     memory_budget: MemoryBudget | None = None,
+    balance: str = "none",
     groups: np.ndarray | None = None,
 ) -> BaseEstimator:
     """The best grid point fitted on all training rows, as :func:`serflow.classifiers.tune`
@@ -83,10 +92,16 @@ def refit_best(
     point of the expanded grid supported): then a :class:`KernelSVM`, otherwise the scikit-learn
     estimator itself. The fit runs on one BLAS thread, as the search's refit does. A kernel SVM
     whose refit (and prediction of the training rows) would exceed ``memory_budget`` raises
-    :class:`~serflow.kernel_memory.KernelMemoryError` before anything is allocated. A
-    classifier that fits on speakers (``mlp``) gets the training rows' speakers ``groups``.
+    :class:`~serflow.kernel_memory.KernelMemoryError` before anything is allocated. With
+    ``balance: oversample`` the rows are oversampled as the search's refit oversamples them
+    (``class_weight`` is in ``best_params`` already). A classifier that fits on speakers
+    (``mlp``) gets the training rows' speakers ``groups`` (oversampled with their rows).
     """
     points, _ = expand_grid(classifier, grid, n_classes=len(np.unique(labels)))
+    if balance == "oversample":
+        rows = oversample(np.arange(len(labels)), np.asarray(labels), seed)
+        features, labels = np.asarray(features)[rows], np.asarray(labels)[rows]
+        groups = None if groups is None else np.asarray(groups)[rows]
     with threadpool_limits(limits=1):
         if uses_precomputed_kernels(classifier, points):
             n_rows = len(labels)
@@ -102,6 +117,36 @@ def refit_best(
                 raise ValueError(f"{classifier} is refitted on the training rows' speakers")
             return estimator.fit(np.asarray(features), labels, groups=np.asarray(groups))
         return estimator.fit(np.asarray(features), labels)
+
+
+def export_fold(fold: dict, all_speakers: list[str], train_on: str) -> dict:
+    """The outer fold an exported model is refitted on (``export.train_on``).
+
+    ``split_training``: the hold-out split's ``fold`` as the benchmark ran it, so that the
+    bundle predicts its test rows exactly as the benchmark did; ``all_speakers``: every
+    speaker of the dataset (sorted) and every one of their clips, none left to test on: the
+    model to deploy.
+    """
+    if train_on == "split_training":
+        return fold
+    if train_on == "all_speakers":
+        return {"fold": "all_speakers", "train_speakers": sorted(all_speakers), "test_speakers": []}
+    raise ValueError(f"export.train_on {train_on!r}: use split_training or all_speakers")
+
+
+def export_description(train_on: str, scheme: str) -> str:
+    """A sentence for the log and the manifest: which fit the bundle is, under which scheme."""
+    chosen = "the hold-out split's grid search chose its point"
+    if train_on == "all_speakers":
+        what = f"refitted on every speaker of the dataset ({chosen}); no test speaker is left"
+    else:
+        what = f"refitted on the hold-out split's training speakers ({chosen}), as benchmarked"
+    if scheme != "holdout":
+        what += (
+            f"; evaluation.scheme {scheme} measured the UARs with its own folds, which the "
+            "bundle does not use (its numbers are the hold-out's)"
+        )
+    return what
 
 
 def score_kind(estimator: BaseEstimator) -> str:
@@ -162,11 +207,17 @@ def normalisation_record(min_utterances: int, train_speakers: pd.Series) -> dict
     }
 
 
+#: Names skops gives the files of an archive: an object's id (arrays) or a random UUID (bytes,
+#: such as an XGBoost Booster's model).
+_GENERATED = re.compile(r"(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.\w+")
+
+
 def canonical_skops(data: bytes) -> bytes:
     """skops' archive ``data`` made byte-identical for identical content.
 
     skops names the archive's array files and tags its schema nodes with ``id()`` of the objects
-    (memory addresses, different in every process) and stamps the files with the current time.
+    (memory addresses, different in every process), names its bytes files with random UUIDs and
+    stamps the files with the current time.
     Here ids and file names are numbered in schema order (equal ids stay equal, so shared
     objects stay shared) and every file gets the same time stamp.
     """
@@ -179,7 +230,7 @@ def canonical_skops(data: bytes) -> bytes:
             for key, value in node.items():
                 if key == "__id__" and isinstance(value, int):
                     out[key] = ids.setdefault(value, len(ids) + 1)
-                elif key == "file" and isinstance(value, str) and re.fullmatch(r"\d+\.\w+", value):
+                elif key == "file" and isinstance(value, str) and _GENERATED.fullmatch(value):
                     suffix = value.split(".", 1)[1]
                     out[key] = files.setdefault(value, f"{len(files) + 1:06d}.{suffix}")
                 else:
@@ -246,13 +297,11 @@ def write_bundle(
     versions, feature count and the model file's digest. Returns the manifest written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    weights = getattr(model, "weights_", None)
-    stored, files = model, {}
-    if weights is not None:  # a PyTorch head: its weights as safetensors, the rest in skops
+    stored, weights = _without_weights(model)
+    files = {}
+    if weights:  # a PyTorch head: its weights as safetensors, the rest in skops
         from safetensors.numpy import save
 
-        stored = copy.copy(model)
-        del stored.weights_
         tensors = save({name: np.ascontiguousarray(value) for name, value in weights.items()})
         weights_path = folder / WEIGHTS_FILE
         atomic_write(weights_path, lambda temp: Path(temp).write_bytes(tensors))
@@ -278,6 +327,37 @@ def write_bundle(
     }
     write_json(full, folder / MANIFEST_FILE)
     return full
+
+
+def _without_weights(model: Any) -> tuple[Any, dict[str, np.ndarray]]:
+    """``model`` without the network weights of its PyTorch heads, and those weights by
+    tensor name: a head's own names, or for one model per dimension (a dict)
+    ``<dimension>/<name>`` of each dimension's head. The models given are left whole."""
+    if isinstance(model, dict):
+        stored, weights = {}, {}
+        for dimension, member in model.items():
+            stored[dimension], own = _without_weights(member)
+            weights.update({f"{dimension}/{name}": value for name, value in own.items()})
+        return stored, weights
+    weights = getattr(model, "weights_", None)
+    if weights is None:
+        return model, {}
+    stored = copy.copy(model)
+    del stored.weights_
+    return stored, dict(weights)
+
+
+def _put_weights(model: Any, weights: dict[str, np.ndarray]) -> None:
+    """Give the heads of a loaded ``model`` their weights back (see :func:`_without_weights`)."""
+    if not isinstance(model, dict):
+        model.weights_ = weights
+        return
+    by_dimension: dict[str, dict[str, np.ndarray]] = {}
+    for name, value in weights.items():
+        dimension, _, tensor = name.rpartition("/")
+        by_dimension.setdefault(dimension, {})[tensor] = value
+    for dimension, own in by_dimension.items():
+        model[dimension].weights_ = own
 
 
 @dataclass
@@ -398,7 +478,7 @@ def load_bundle(folder: str | Path) -> Bundle:
         raise BundleError(f"{model_path} cannot be loaded ({error}); export it again") from error
     classifier = payload["classifier"]
     if "weights_file" in manifest:
-        classifier.weights_ = _load_weights(folder, manifest)
+        _put_weights(classifier, _load_weights(folder, manifest))
     return Bundle(
         folder=folder,
         manifest=manifest,

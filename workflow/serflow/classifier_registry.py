@@ -58,10 +58,12 @@ class ClassifierSpec:
     :func:`serflow.classifiers.tune` searches its grid (``estimator``: each point fitted as
     GridSearchCV would; ``forest``: one fit of the largest forest scores the smaller ones;
     ``kernel_svm``: kernels from one Gram matrix; ``kernel_svr``: the same for SVR).
-    ``seeded`` says whether it takes a ``random_state``. ``speaker_groups`` says whether its
-    ``fit`` takes the training rows' speakers (``fit(X, y, groups=speakers)``: early stopping on
-    speakers of its own). ``task`` is what it predicts: ``categorical`` (emotion classes, scored
-    by UAR) or ``dimensional`` (one continuous dimension such as arousal, scored by CCC).
+    ``seeded`` says whether it takes a ``random_state``; ``class_weight`` whether it takes
+    ``class_weight="balanced"`` (``balance: class_weight``, :mod:`serflow.balance`).
+    ``speaker_groups`` says whether its ``fit`` takes the training rows' speakers
+    (``fit(X, y, groups=speakers)``: early stopping on speakers of its own). ``task`` is what it
+    predicts: ``categorical`` (emotion classes, scored by UAR) or ``dimensional`` (one
+    continuous dimension such as arousal, scored by CCC).
     """
 
     id: str
@@ -69,6 +71,7 @@ class ClassifierSpec:
     estimator: str
     search: str = "estimator"
     seeded: bool = True
+    class_weight: bool = True
     speaker_groups: bool = False
     rejection: Rejection = field(default=_accept, compare=False)
     task: str = "categorical"
@@ -101,9 +104,21 @@ REGISTRY: dict[str, ClassifierSpec] = {
         ClassifierSpec(
             "mlp", "Multi-Layer Perceptron", "serflow.mlp:MLPClassifier", speaker_groups=True
         ),
+        ClassifierSpec(
+            "knn",
+            "k-Nearest Neighbours",
+            "sklearn.neighbors:KNeighborsClassifier",
+            seeded=False,
+            class_weight=False,
+        ),
+        ClassifierSpec("xgb", "XGBoost", "serflow.xgb_classifier:LabelledXGBClassifier"),
         # dimensional: regressors of one continuous dimension each (serflow/regression.py)
         ClassifierSpec(
-            "ridge", "Ridge Regression", "sklearn.linear_model:Ridge", task="dimensional"
+            "ridge",
+            "Ridge Regression",
+            "sklearn.linear_model:Ridge",
+            class_weight=False,
+            task="dimensional",
         ),
         ClassifierSpec(
             "svr",
@@ -111,6 +126,7 @@ REGISTRY: dict[str, ClassifierSpec] = {
             "sklearn.svm:SVR",
             search="kernel_svr",
             seeded=False,
+            class_weight=False,
             task="dimensional",
         ),
         ClassifierSpec(
@@ -119,6 +135,15 @@ REGISTRY: dict[str, ClassifierSpec] = {
             "sklearn.ensemble:RandomForestRegressor",
             search="forest",
             rejection=_rf_rejection,
+            class_weight=False,
+            task="dimensional",
+        ),
+        ClassifierSpec(
+            "mlp_regressor",
+            "Multi-Layer Perceptron Regression",
+            "serflow.mlp:MLPRegressor",
+            class_weight=False,
+            speaker_groups=True,
             task="dimensional",
         ),
     ]
@@ -173,4 +198,16 @@ def unknown_classifiers(classifiers: list[str], task: str = "categorical") -> li
         f"{key}: {name!r} is not a {what}; use one of {', '.join(known)}"
         for name in classifiers
         if name not in known
+    ]
+
+
+def unweighted_classifiers(classifiers: list[str], balance: str) -> list[str]:
+    """One line per configured classifier that ``balance: class_weight`` cannot weight."""
+    if balance != "class_weight":
+        return []
+    return [
+        f"balance: class_weight, but classifier {name!r} takes no class weights: use "
+        "balance: oversample, or leave it out of classifiers"
+        for name in classifiers
+        if not REGISTRY[name].class_weight
     ]

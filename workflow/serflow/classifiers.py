@@ -89,6 +89,7 @@ def tune(
     n_jobs: int = 1,
     folds: list[tuple[np.ndarray, np.ndarray]] | None = None,
     cache_dir: str | Path | None = None,
+    oversample: bool = False,
     groups: np.ndarray | None = None,
     estimator_params: dict[str, Any] | None = None,
 ) -> TuningResult:
@@ -103,8 +104,10 @@ def tune(
     (:mod:`serflow.cv_search`): SVM kernels come from one Gram matrix (:mod:`serflow.svm_search`),
     a forest's largest ``n_estimators`` also scores the smaller ones, fits run longest first on
     ``n_jobs`` workers of one BLAS thread each, and with ``cache_dir`` a rerun after a grid
-    change fits only the new points. A one-point grid is fitted directly, without CV: the one
-    point would win whatever the folds, so the model is the one a search would refit.
+    change fits only the new points. ``oversample`` balances the classes of each fold's
+    training rows and of the refit's (:mod:`serflow.balance`). A one-point grid is fitted
+    directly, without CV: the one point would win whatever the folds, so the model is the one a
+    search would refit.
 
     ``groups`` (the rows' speakers) go to the fits of a classifier whose spec asks for them
     (``speaker_groups``); ``estimator_params`` are set on its estimator before the search (the
@@ -112,7 +115,14 @@ def tune(
     """
     if not needs_selection(points):
         folds = []
-    options = dict(cv_folds=cv_folds, folds=folds, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir)
+    options = dict(
+        cv_folds=cv_folds,
+        folds=folds,
+        seed=seed,
+        n_jobs=n_jobs,
+        cache_dir=cache_dir,
+        oversample=oversample,
+    )
     entry = spec(classifier)
     estimator = make_estimator(classifier, seed).set_params(**(estimator_params or {}))
     if entry.search == "kernel_svm" and supports(points):

@@ -1,4 +1,5 @@
-"""The ``serflow`` command: ``serflow predict BUNDLE INPUT -o OUTPUT.csv``."""
+"""The ``serflow`` command: ``serflow predict BUNDLE INPUT -o OUTPUT.csv``, and
+``serflow cluster-plan SNAKEMAKE-ARGS...`` (what a cluster run would submit)."""
 
 from __future__ import annotations
 
@@ -43,11 +44,37 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--device", default="auto", help="torch device for BYOL-S: auto (a GPU if any), cpu, cuda"
     )
+    plan = tasks.add_parser(
+        "cluster-plan",
+        help="say which jobs a cluster run submits with sbatch, with what, and which run locally",
+        description=(
+            "Run Snakemake's dry run with the given arguments (e.g. --profile profiles/slurm "
+            "--configfile config/demo.yaml; add --forceall for a finished folder) and print one "
+            "row per rule or group: sbatch or local, how many jobs, threads, memory, run time, "
+            "partition and account; and which jobs a pending checkpoint still hides."
+        ),
+    )
+    plan.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="arguments for snakemake")
     return main
+
+
+def run_cluster_plan(snakemake_args: list[str]) -> int:
+    """Print the submission plan; a failed dry run ends with its output and exit status 2."""
+    from serflow.cluster_plan import cluster_plan
+
+    try:
+        print(cluster_plan(snakemake_args))
+    except RuntimeError as error:
+        print(f"serflow cluster-plan: error: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; a bad bundle or input ends with its message and exit status 2."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["cluster-plan"] and not {"-h", "--help"} & set(argv[1:2]):
+        return run_cluster_plan(argv[1:])  # everything after it is Snakemake's
     arguments = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="serflow: %(levelname)s %(message)s")
     logging.captureWarnings(True)

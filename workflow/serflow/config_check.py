@@ -153,14 +153,18 @@ def tasks_of(config: dict[str, Any]) -> tuple[str, ...]:
 
 def _grid_problems(config: dict[str, Any], grid_checks: Path | None) -> list[str]:
     """Classifiers (and, for task dimensional, regressors) that are unknown or have no grid,
-    and grid values scikit-learn rejects."""
-    from serflow.classifier_registry import unknown_classifiers
+    classifiers that ``balance: class_weight`` cannot weight, and grid values scikit-learn
+    rejects."""
+    from serflow.classifier_registry import unknown_classifiers, unweighted_classifiers
     from serflow.grids import invalid_values, remembered_invalid_values
 
     tasks = tasks_of(config)
     classifiers = config["classifiers"] if "categorical" in tasks else []
     regressors = config["regressors"] if "dimensional" in tasks else []
     problems = unknown_classifiers(classifiers) + unknown_classifiers(regressors, "dimensional")
+    if problems:
+        return problems
+    problems = unweighted_classifiers(classifiers, config["balance"])
     if problems:
         return problems
     classifiers = [*classifiers, *regressors]
@@ -275,6 +279,8 @@ def local_model_or_hub_id(feature_set: str, model: str) -> str:
 
 def _export_problems(config: dict[str, Any]) -> list[str]:
     """Exported models the benchmark does not run, and a predict.input that cannot work."""
+    from serflow import feature_sets as registry
+
     tasks = tasks_of(config)
     feature_sets = config["feature_sets"]
     classifiers = [
@@ -287,6 +293,12 @@ def _export_problems(config: dict[str, Any]) -> list[str]:
         f"of classifiers {classifiers}"
         for m in config["export"]["models"]
         if m["feature_set"] not in feature_sets or m["classifier"] not in classifiers
+    ]
+    problems += [
+        f"export.models names {m['feature_set']}, a fused feature set: serflow predict "
+        "extracts one feature set from audio; export one of its parts instead"
+        for m in config["export"]["models"]
+        if registry.is_fused(m["feature_set"])
     ]
     source = config["predict"]["input"]
     if source and not config["export"]["models"]:

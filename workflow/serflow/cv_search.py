@@ -13,6 +13,7 @@ give the same scores, ranks and refitted model, but
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -23,11 +24,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
+from serflow.balance import oversample, oversampled_folds
 from serflow.cv_cache import Folds, Record, ScoreCache, plain_params, point_key
 from serflow.cv_results import best_candidate, results_table
 from serflow.cv_tasks import Group, plan_folds, plan_tasks, run_tasks
 from serflow.leakage import check_early_stopping
 from serflow.metrics import uar
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "CachedGridSearch",
@@ -69,6 +73,9 @@ class CachedGridSearch(BaseEstimator):
         Parallel workers.
     cache_dir
         Folder of the score cache; ``None`` computes everything.
+    oversample
+        Whether each fold's training rows and the refit's rows are oversampled to equal class
+        counts (:func:`serflow.balance.oversample`, seeded); validation rows never are.
     score
         The validation score the search maximises: UAR (:func:`serflow.metrics.uar`) for
         classifiers, CCC (:func:`serflow.metrics.ccc`) for the regressors of dimensions.
@@ -87,6 +94,7 @@ class CachedGridSearch(BaseEstimator):
         seed: int = 0,
         n_jobs: int = 1,
         cache_dir: str | Path | None = None,
+        oversample: bool = False,
         score: Score = uar,
     ) -> None:
         self.points = points
@@ -95,6 +103,7 @@ class CachedGridSearch(BaseEstimator):
         self.seed = seed
         self.n_jobs = n_jobs
         self.cache_dir = cache_dir
+        self.oversample = oversample
         self.score = score
 
     # -- what subclasses define -------------------------------------------------------------
@@ -134,11 +143,26 @@ class CachedGridSearch(BaseEstimator):
         x = self._as_input(features)
         y = np.asarray(labels)
         folds = plan_folds(x, y, self.cv_folds, self.folds, len(self.points))
+        if self.oversample:  # changes the folds, hence the cache file too
+            folds = oversampled_folds(folds, y, self.seed)
         cache = ScoreCache(self.cache_dir, self.identity() + self._score_identity())
         cache_file = cache.path(x, y, folds)
         records = cache.read(cache_file)
         keys = [point_key(point) for point in self.points]
         tasks = plan_tasks(self.groups(x.shape[1]), len(folds), keys, records)
+        self.n_cached_points_ = sum(
+            all(f"{key}|{fold}" in records for fold in range(len(folds))) for key in keys
+        )
+        if folds and self.cache_dir is not None:
+            log.info(
+                "CV cache: %d of %d grid points had all %d fold scores cached (%s); "
+                "%d computed now",
+                self.n_cached_points_,
+                len(keys),
+                len(folds),
+                cache_file,
+                len(keys) - self.n_cached_points_,
+            )
         shared = self.prepare(x, y)
         outcomes = run_tasks(
             self.fit_group, tasks, shared, x, y, folds, n_jobs=self.n_jobs, prefer=self.prefer
@@ -160,6 +184,12 @@ class CachedGridSearch(BaseEstimator):
         self.best_index_ = best_candidate(self.cv_results_)
         self.best_params_ = self.cv_results_["params"][self.best_index_]
         self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
+        # the rows the refit is fitted on, in order (oversampled: some repeated)
+        self.refit_rows_ = np.arange(len(y))
+        if self.oversample:
+            self.refit_rows_ = oversample(self.refit_rows_, y, self.seed)
+            x, y = x[self.refit_rows_], y[self.refit_rows_]
+            shared = self.prepare(x, y)
         start = time.perf_counter()
         with threadpool_limits(limits=1):
             self.best_estimator_ = self.refit(self.best_index_, shared, x, y)
@@ -205,6 +235,7 @@ class EstimatorSearch(CachedGridSearch):
         seed: int = 0,
         n_jobs: int = 1,
         cache_dir: str | Path | None = None,
+        oversample: bool = False,
         score: Score = uar,
     ) -> None:
         super().__init__(
@@ -214,6 +245,7 @@ class EstimatorSearch(CachedGridSearch):
             seed=seed,
             n_jobs=n_jobs,
             cache_dir=cache_dir,
+            oversample=oversample,
             score=score,
         )
         self.estimator = estimator
@@ -245,8 +277,8 @@ class EstimatorSearch(CachedGridSearch):
 
 
 class GroupedEstimatorSearch(EstimatorSearch):
-    """An estimator whose ``fit`` takes the rows' speakers (as ``groups``), as the ``mlp`` does
-    for early stopping on a validation part of its own training speakers.
+    """An estimator whose ``fit`` takes the rows' speakers (as ``groups``), as the ``mlp`` and
+    ``mlp_regressor`` do for early stopping on a validation part of their own training speakers.
 
     ``speakers`` holds the speaker of every row; each fit gets those of its training rows only,
     and the speakers it held out for early stopping (``validation_speakers_``) are checked to be
@@ -270,7 +302,7 @@ class GroupedEstimatorSearch(EstimatorSearch):
 
     def refit(self, index: int, shared: Any, x: np.ndarray, y: np.ndarray) -> Any:
         model = clone(self.estimator).set_params(**self.points[index])
-        return model.fit(x, y, groups=self.speakers)
+        return model.fit(x, y, groups=self.speakers[self.refit_rows_])
 
 
 class ForestSearch(EstimatorSearch):

@@ -21,19 +21,25 @@ from serflow.svr_search import SVR_PASSED_PARAMS
 
 def refit_regressor(
     regressor: str, grid: Any, best_params: dict[str, Any], features: np.ndarray,
-    targets: np.ndarray, seed: int,
+    targets: np.ndarray, seed: int, groups: np.ndarray | None = None,
 ) -> BaseEstimator:  # fmt: skip
     """The best grid point fitted on all training rows as the search's refit fits it
     (:func:`serflow.regression.make_search`): an SVR whose grid the precomputed kernels
     support as :class:`KernelSVR`, any other regressor (and the LinearSVR fall-back) as its
-    scikit-learn estimator. One BLAS thread, as in the search's refit."""
+    estimator. One BLAS thread, as in the search's refit. A regressor that fits on speakers
+    (``mlp_regressor``) gets the training rows' speakers ``groups``."""
     with threadpool_limits(limits=1):
         if spec(regressor).search == "kernel_svr":
             points, _ = expand_grid(regressor, grid)
             if supports(points, SVR_PASSED_PARAMS):
                 return KernelSVR(best_params).fit(features, targets)
         estimator = clone(spec(regressor).make(seed)).set_params(**best_params)
-        return estimator.fit(np.asarray(features), np.asarray(targets, dtype=np.float64))
+        x, y = np.asarray(features), np.asarray(targets, dtype=np.float64)
+        if spec(regressor).speaker_groups:
+            if groups is None:
+                raise ValueError(f"{regressor} is refitted on the training rows' speakers")
+            return estimator.fit(x, y, groups=np.asarray(groups))
+        return estimator.fit(x, y)
 
 
 def save_regressor_bundle(

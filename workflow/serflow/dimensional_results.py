@@ -9,7 +9,7 @@ import pandas as pd
 
 from serflow.classifier_registry import CLASSIFIER_NAMES
 from serflow.regression import dimension_scores
-from serflow.stats import bootstrap_mean_interval
+from serflow.stats import bootstrap_mean_interval, interval_note
 from serflow.tables import read_json, read_parquet
 
 
@@ -55,8 +55,9 @@ def summary_table(
     seed: int = 0,
 ) -> pd.DataFrame:
     """Per (feature set, regressor, dimension): folds, mean and sd over the folds of CCC,
-    Pearson's r and MAE, the bootstrap interval of the mean CCC (nan for one fold), and the
-    CCC of the predictions pooled over the folds."""
+    Pearson's r and MAE, the bootstrap interval of the mean CCC (nan for one fold) with its
+    ``interval_note`` (:func:`~serflow.stats.interval_note`; empty for one fold, which has no
+    interval), and the CCC of the predictions pooled over the folds."""
     folds = fold_scores(scores)
     rows = []
     keys = ["feature_set", "regressor", "dimension"]
@@ -80,6 +81,7 @@ def summary_table(
                 "ccc_sd": part["ccc"].std(ddof=1) if len(part) > 1 else np.nan,
                 "ccc_ci_low": low,
                 "ccc_ci_high": high,
+                "interval_note": interval_note(len(part)) if len(part) > 1 else "",
                 "pearson": part["pearson"].mean(),
                 "mae": part["mae"].mean(),
                 "pooled_ccc": pooled_scores["ccc"],
@@ -92,7 +94,8 @@ def ccc_matrix(
     summary: pd.DataFrame, dimension: str, feature_sets: list[str], regressors: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows = feature sets, columns = regressor names: the mean test CCC of ``dimension``, and
-    the cells as text (``0.512`` for one fold; ``0.512 ± 0.040 [0.480, 0.545]`` for several)."""
+    the cells as text (``0.512`` for one fold; ``0.512 ± 0.040 [0.480, 0.545]`` for several,
+    followed by :func:`~serflow.stats.interval_note` over too few folds)."""
     names = [CLASSIFIER_NAMES[r] for r in regressors]
     index = pd.Index(feature_sets, name="feature_set")
     means = pd.DataFrame(np.nan, index=index, columns=names)
@@ -103,6 +106,7 @@ def ccc_matrix(
         text = f"{row.ccc:.3f}"
         if row.folds > 1:
             text += f" ± {row.ccc_sd:.3f} [{row.ccc_ci_low:.3f}, {row.ccc_ci_high:.3f}]"
+            text = f"{text} {row.interval_note}".rstrip()
         texts.loc[row.feature_set, column] = text
     return means, texts
 

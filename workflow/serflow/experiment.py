@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from serflow.balance import weighted_points
 from serflow.classifier_registry import spec
 from serflow.classifiers import TuningResult, needs_selection, tune, uses_precomputed_kernels
 from serflow.fold_rows import part_mask
@@ -97,6 +98,7 @@ def train_and_test(
     n_jobs: int = 1,
     cache_dir: str | None = None,
     memory_budget: MemoryBudget | None = None,
+    balance: str = "none",
 ) -> Outcome:
     """Grid-search ``classifier`` on the fold's training speakers; predict its test speakers.
 
@@ -104,9 +106,11 @@ def train_and_test(
     the notebook's, or ``group``, speaker-independent. ``cache_dir`` keeps the CV scores so that
     a rerun fits only new grid points (:func:`serflow.classifiers.tune`). A kernel SVM whose
     matrices would exceed ``memory_budget`` stops, runs on a subsample of the training rows or
-    is replaced by a linear SVM (:func:`serflow.kernel_memory.plan_training_rows`). A classifier
-    that fits on speakers (``mlp``) gets the training rows' speakers, and the speakers its refit
-    stopped early on are checked to be training speakers; an SSL all-layers table
+    is replaced by a linear SVM (:func:`serflow.kernel_memory.plan_training_rows`). ``balance``
+    (:mod:`serflow.balance`) weights or oversamples the classes of the rows each model is fitted
+    on: the training part of every inner fold and the refit, never validation or test rows. A
+    classifier that fits on speakers (``mlp``) gets the training rows' speakers, and the speakers
+    its refit stopped early on are checked to be training speakers; an SSL all-layers table
     (``layer: weighted``) sets its ``n_layers``.
     """
     check_fold(fold)
@@ -156,12 +160,14 @@ def train_and_test(
     )
     check_rows(train_ids, test_ids, guarded_columns(fold))
     check_selection_rows(folds, len(train_ids))
+    if balance != "none":
+        log.info("%s: classes balanced by %s in every training part", classifier, balance)
     params = estimator_params(classifier, [c for c in features.columns if c != "utterance"])
     # with kfold, tune() makes these same folds itself (StratifiedKFold, the notebook's); a
     # one-point grid is fitted without folds
     tuning = tune(
         searched,
-        points,
+        weighted_points(points, balance),
         x_train,
         y_train,
         cv_folds=cv_folds,
@@ -169,6 +175,7 @@ def train_and_test(
         seed=seed,
         n_jobs=n_jobs,
         cache_dir=cache_dir,
+        oversample=balance == "oversample",
         groups=train_ids["speaker"].to_numpy(),
         estimator_params=params,
     )

@@ -50,17 +50,48 @@ def spec_of(name: str, kind: str | None = None) -> FeatureSet:
     return spec
 
 
+#: Joins the names of a fused feature set: ``egemaps+compare`` is the two tables side by side.
+FUSION = "+"
+
+
+def parts_of(name: str) -> list[str]:
+    """The feature sets a fused feature set joins (``[name]`` for a plain one)."""
+    return name.split(FUSION)
+
+
+def is_fused(name: str) -> bool:
+    """Whether ``name`` joins several feature sets."""
+    return FUSION in name
+
+
+def with_parts(names: list[str]) -> list[str]:
+    """``names`` and the parts of each fused one, each once, in order of appearance."""
+    return list(dict.fromkeys(part for name in names for part in [name, *parts_of(name)]))
+
+
 def unknown_feature_sets(names: list[str], ssl_encoders: dict | None = None) -> list[str]:
     """A message per name that is neither a feature set here nor a key of ``ssl_encoders``
-    (suggesting the nearest), and per SSL encoder that takes a built-in feature set's name."""
+    (suggesting the nearest), per SSL encoder that takes a built-in feature set's name, and per
+    fused set with an unknown, repeated or SSL part."""
     known = [*FEATURE_SETS, *(ssl_encoders or {})]
     messages = [
         f"ssl.encoders.{name} takes the name of a built-in feature set; rename it"
         for name in (ssl_encoders or {})
         if name in FEATURE_SETS
     ]
+    for name in [name for name in names if is_fused(name)]:
+        parts = parts_of(name)
+        if len(set(parts)) < len(parts):
+            messages.append(f"{name!r} names a feature set twice; join each once")
+        ssl = [part for part in parts if part in (ssl_encoders or {})]
+        if ssl:
+            messages.append(
+                f"{name!r} joins the SSL feature set(s) {ssl}, whose layer is chosen per outer "
+                f"fold: fusion joins {', '.join(FEATURE_SETS)} for now"
+            )
+        names = [*names, *(part for part in parts if part not in names)]
     for name in names:
-        if name not in known:
+        if not is_fused(name) and name not in known:
             nearest = difflib.get_close_matches(name, known, n=1)
             hint = f" (did you mean {nearest[0]!r}?)" if nearest else ""
             messages.append(

@@ -21,6 +21,23 @@ HOLDOUT_FOLD_ID = "holdout"
 #: A regular expression that matches the fold ids of repeated_holdout and loso, and nothing else.
 FOLD_ID_PATTERN = r"repeat-\d+|speaker-[^/]+|fold-[A-Za-z0-9_]+"
 
+#: A regular expression that matches every :func:`fold_folder`, and nothing else.
+FOLD_FOLDER_PATTERN = rf"{HOLDOUT_FOLD_ID}|(?:{'|'.join(MULTI_FOLD_SCHEMES)})/(?:{FOLD_ID_PATTERN})"
+
+
+def fold_folder(scheme: str, fold: str) -> str:
+    """The folder of one outer fold's files below a per-fold tree: ``holdout`` for the single
+    hold-out (whose one fold needs no folder of its own), else ``<scheme>/<fold>``."""
+    return HOLDOUT_FOLD_ID if scheme == "holdout" else f"{scheme}/{fold}"
+
+
+def fold_of_folder(folder: str) -> tuple[str, str]:
+    """(scheme, fold id) of a :func:`fold_folder`."""
+    if folder == HOLDOUT_FOLD_ID:
+        return "holdout", HOLDOUT_FOLD_ID
+    scheme, fold = folder.split("/")
+    return scheme, fold
+
 
 def repeat_fold_ids(repeats: int) -> list[str]:
     """Fold ids of ``repeats`` repeated hold-outs: ``repeat-00``, ``repeat-01``, ...

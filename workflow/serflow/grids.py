@@ -121,7 +121,7 @@ def grid_check_key(classifier: str, grid: GridSpec) -> str:
     scikit-learn and serflow's code that makes and checks the estimators."""
     code = b"".join(
         Path(__file__).with_name(name).read_bytes()
-        for name in ("grids.py", "classifiers.py", "classifier_registry.py")
+        for name in ("grids.py", "classifiers.py", "classifier_registry.py", "xgb_classifier.py")
     )
     facts = [classifier, grid, importlib.metadata.version("scikit-learn")]
     digest = hashlib.sha256(json.dumps(facts, sort_keys=True).encode())

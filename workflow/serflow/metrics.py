@@ -24,6 +24,16 @@ def uar(y_true: np.ndarray | pd.Series, y_pred: np.ndarray | pd.Series) -> float
         )
 
 
+def chance_uar(n_classes: int) -> float:
+    """UAR (%) of a constant classifier on ``n_classes`` classes, the chance level: recall 100
+    on the class it always predicts, 0 on the others."""
+    return 100.0 / n_classes
+
+
+#: CCC of a constant prediction, the chance level of the dimensional scores (see :func:`ccc`).
+CHANCE_CCC = 0.0
+
+
 def ccc(y_true: np.ndarray | pd.Series, y_pred: np.ndarray | pd.Series) -> float:
     """Lin's concordance correlation coefficient, the primary score of dimensional emotion.
 

@@ -4,6 +4,7 @@ stable PNGs. The one module that draws: matplotlib is set up and PNGs are saved 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import matplotlib
 
@@ -11,6 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
 
 from serflow.classifier_registry import CLASSIFIER_NAMES  # noqa: E402
 from serflow.evaluation import rows_of  # noqa: E402
@@ -91,36 +94,145 @@ def plot_uar_per_fold(
     save_png(fig, path)
 
 
+def colour_limits(values: np.ndarray, bounds: tuple[float, float]) -> tuple[float, float]:
+    """The colour range of a heatmap: the finite values' minimum and maximum, so that close
+    scores get different colours; within ``bounds`` (the score's own range), and widened about
+    its middle to at least 2 % of it, so that equal scores still give a range; ``bounds``
+    when no value is finite."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return bounds
+    low, high = float(finite.min()), float(finite.max())
+    least = 0.02 * (bounds[1] - bounds[0])
+    if high - low < least:
+        middle = min(max((low + high) / 2, bounds[0] + least / 2), bounds[1] - least / 2)
+        low, high = middle - least / 2, middle + least / 2
+    return low, high
+
+
+def _level_of(levels: np.ndarray, axis: int) -> np.ndarray:
+    """The (largest) finite chance level of each row (``axis`` 1) or column (0); nan where
+    there is none."""
+    filled = np.where(np.isfinite(levels), levels, -np.inf).max(axis=axis)
+    return np.where(np.isfinite(filled), filled, np.nan)
+
+
+def _varies(levels: np.ndarray, axis: int) -> bool:
+    """Whether the finite chance levels differ along ``axis`` within some row or column."""
+    known = np.isfinite(levels)
+    highest = np.where(known, levels, -np.inf).max(axis=axis)
+    lowest = np.where(known, levels, np.inf).min(axis=axis)
+    return bool(np.any(known.any(axis=axis) & (highest > lowest)))
+
+
+def heatmap_figure(
+    matrix: pd.DataFrame,
+    title: str,
+    labels: pd.DataFrame | None = None,
+    *,
+    chance: float | np.ndarray,
+    axis_titles: tuple[str, str],
+    bounds: tuple[float, float] = (0, 100),
+    score: str = "test UAR (%)",
+    digits: int = 1,
+) -> plt.Figure:
+    """The matrix as an annotated heatmap (fixed size, for stable output).
+
+    Cells are annotated with their value (``digits`` decimals), or with the text of ``labels``
+    when given. Colours span the values' range (:func:`colour_limits`, within ``bounds``:
+    UAR's 0-100 %, CCC's -1 to 1) and ``score`` names them. ``chance`` is the chance level, one
+    for the matrix or one per cell (an array shaped like it, nan for none): cells at or below
+    it are hatched, the colour bar has a red line at each level inside its range, and the
+    subtitle gives the level, or the row or column labels do where it differs between them.
+    ``axis_titles`` are the x (columns) and y (rows) axis titles.
+    """
+    values = matrix.to_numpy(dtype=float)
+    levels = np.broadcast_to(np.asarray(chance, dtype=float), values.shape)
+    low, high = colour_limits(values, bounds)
+    texts = (
+        [[f"{value:.{digits}f}" for value in row] for row in values]
+        if labels is None
+        else labels.to_numpy(dtype=str).tolist()
+    )
+    cell_lines = [line for row in texts for text in row for line in text.split("\n")]
+    lines = max(text.count("\n") + 1 for row in texts for text in row)
+    # about 0.085 inch per character of the longest line at the default font size
+    column_width = max(2.0, 0.085 * max(map(len, cell_lines)))
+    row_height = 0.6 + 0.2 * max(0, lines - 2)
+    fig, ax = plt.subplots(
+        figsize=(2.6 + column_width * matrix.shape[1], 1.8 + row_height * matrix.shape[0])
+    )
+    image = ax.imshow(values, cmap="viridis", vmin=low, vmax=high, aspect="auto")
+    row_names, column_names = [str(name) for name in matrix.index], list(map(str, matrix.columns))
+    known = np.isfinite(levels)
+    per_row = known.any() and not _varies(levels, axis=1) and _varies(levels, axis=0)
+    per_column = known.any() and not per_row and _varies(levels, axis=1)
+    if per_row:
+        row_names = [
+            f"{name}\n(chance {level:.{digits}f})" if np.isfinite(level) else name
+            for name, level in zip(row_names, _level_of(levels, axis=1), strict=True)
+        ]
+    column_names = [name.replace(" ", "\n", 1) for name in column_names]
+    if per_column:
+        column_names = [
+            f"{name}\n(chance {level:.{digits}f})" if np.isfinite(level) else name
+            for name, level in zip(column_names, _level_of(levels, axis=0), strict=True)
+        ]
+    ax.set_xticks(range(matrix.shape[1]), column_names)
+    ax.set_yticks(range(matrix.shape[0]), row_names)
+    ax.set_xlabel(axis_titles[0])
+    ax.set_ylabel(axis_titles[1])
+    for (i, j), value in np.ndenumerate(values):
+        colour = "white" if value < low + 0.6 * (high - low) else "black"
+        if np.isfinite(value) and known[i, j] and value <= levels[i, j]:
+            ax.add_patch(
+                Rectangle(
+                    (j - 0.5, i - 0.5),
+                    1,
+                    1,
+                    fill=False,
+                    hatch="//",
+                    hatchcolor=to_rgba(colour, 0.45),
+                    linewidth=0,
+                )
+            )
+        ax.text(j, i, texts[i][j], ha="center", va="center", color=colour)
+    colour_bar = fig.colorbar(image, ax=ax)
+    distinct = sorted(set(levels[known].tolist()))
+    for level in distinct:
+        if low <= level <= high:
+            colour_bar.ax.axhline(level, color="red", linewidth=2.5)
+    if len(distinct) == 1:
+        (level,) = distinct
+        where = (
+            ", below every cell"
+            if level < low
+            else ", above every cell"
+            if level > high
+            else " (red line on the colour bar)"
+        )
+        note = f"chance level {level:.{digits}f}{where}"
+    elif distinct:
+        note = "chance level per row (see its label)" if per_row else ""
+        note = note or ("chance level per column (see its label)" if per_column else "")
+        note = note or f"chance level {distinct[0]:.{digits}f}-{distinct[-1]:.{digits}f} by cell"
+    fig.suptitle(title)
+    if distinct:
+        ax.set_title(f"{note}; cells at or below it hatched", fontsize=9)
+    colour_bar.set_label(score)
+    fig.tight_layout()
+    return fig
+
+
 def plot_heatmap(
     matrix: pd.DataFrame,
     title: str,
     path: str | os.PathLike,
     labels: pd.DataFrame | None = None,
-    *,
-    scale: tuple[float, float] = (0, 100),
-    score: str = "test UAR (%)",
-    digits: int = 1,
+    **style: Any,
 ) -> None:
-    """Save the matrix as an annotated heatmap PNG (fixed size and dpi, for stable output).
-
-    Cells are annotated with their value (``digits`` decimals), or with the text of ``labels``
-    when given; colours span ``scale`` (UAR's 0-100 %, CCC's -1 to 1), ``score`` names them.
-    """
-    low, high = scale
-    fig, ax = plt.subplots(figsize=(2.2 + 2.0 * matrix.shape[1], 1.2 + 0.6 * matrix.shape[0]))
-    image = ax.imshow(
-        matrix.to_numpy(dtype=float), cmap="viridis", vmin=low, vmax=high, aspect="auto"
-    )
-    ax.set_xticks(range(matrix.shape[1]), [c.replace(" ", "\n", 1) for c in matrix.columns])
-    ax.set_yticks(range(matrix.shape[0]), matrix.index)
-    for (i, j), value in np.ndenumerate(matrix.to_numpy(dtype=float)):
-        text = f"{value:.{digits}f}" if labels is None else labels.iloc[i, j]
-        dark = value < low + 0.6 * (high - low)
-        ax.text(j, i, text, ha="center", va="center", color="white" if dark else "black")
-    ax.set_title(title)
-    fig.colorbar(image, ax=ax, label=score)
-    fig.tight_layout()
-    save_png(fig, path)
+    """Save :func:`heatmap_figure` of the matrix as a PNG (``style``: its keyword arguments)."""
+    save_png(heatmap_figure(matrix, title, labels, **style), path)
 
 
 def plot_predicted_vs_true(

@@ -28,12 +28,17 @@ METRIC = "UAR: unweighted average recall, the macro recall over the classes pres
 
 def encoder_ids(feature_sets: list[str], config: dict[str, Any]) -> dict[str, str]:
     """Feature set -> the id of the encoder behind it: openSMILE's feature set and package
-    version, a BYOL-S checkpoint (its path or URL and expected SHA-256), an SSL model id."""
-    from serflow.feature_sets import BYOLS, FEATURE_SETS, OPENSMILE
+    version, a BYOL-S checkpoint (its path or URL and expected SHA-256), an SSL model id; a
+    fused feature set's is its parts' ids joined by `` + ``."""
+    from serflow.feature_sets import BYOLS, FEATURE_SETS, OPENSMILE, is_fused, parts_of
 
     ids = {}
     for name in feature_sets:
         spec = FEATURE_SETS.get(name)
+        if is_fused(name):
+            parts = encoder_ids(parts_of(name), config)
+            ids[name] = " + ".join(parts[part] for part in parts_of(name))
+            continue
         if spec is not None and spec.kind == OPENSMILE:
             try:
                 version = package_metadata.version("opensmile")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from serflow.breakdowns import calibration_table, recall_by, uar_intervals
 from serflow.protocol_card import run_card
+from serflow.results_matrix import chance_level
 from serflow.tables import write_csv, write_text
 
 
@@ -36,7 +37,8 @@ def write_protocol_outputs(
 ) -> dict[str, Any]:
     """Write the card, intervals and breakdowns to the rule's ``output`` (protocol_card,
     protocol_card_table, uar_interval, uar_per_speaker, uar_per_gender, calibration); return the
-    card, whose line the caller puts into the results matrix caption."""
+    card, whose line the caller puts into the results matrix caption and whose ``chance_uar``
+    (:func:`~serflow.results_matrix.chance_level`) its heatmap marks."""
     feature_sets, classifiers = params.feature_sets, params.classifiers
     card = run_card(
         [score["protocol"] for score in scores],
@@ -45,6 +47,8 @@ def write_protocol_outputs(
         encoders={name: params.encoders[name] for name in feature_sets},
         disjoint=params.disjoint,
     )
+    # the chance level that the heatmaps mark, here for the summary across datasets to read
+    card["chance_uar"] = round(chance_level(scores), 4)
     write_text(json.dumps(card, indent=2) + "\n", output.protocol_card)
     write_csv(card_table(card), output.protocol_card_table, index=False)
     log.info("protocol card: %s", json.dumps({k: v for k, v in card.items() if k != "folds"}))

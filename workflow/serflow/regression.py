@@ -14,10 +14,15 @@ import pandas as pd
 
 from serflow.classifier_registry import LINEAR_SVR_FALLBACK, spec
 from serflow.classifiers import TuningResult
-from serflow.cv_search import CachedGridSearch, EstimatorSearch, ForestSearch
+from serflow.cv_search import (
+    CachedGridSearch,
+    EstimatorSearch,
+    ForestSearch,
+    GroupedEstimatorSearch,
+)
 from serflow.grids import expand_grid
 from serflow.kernel_memory import MemoryBudget, linear_points, plan_training_rows
-from serflow.leakage import check_fold, check_rows, check_selection_rows
+from serflow.leakage import check_early_stopping, check_fold, check_rows, check_selection_rows
 from serflow.metrics import ccc, mae, pearson
 from serflow.svm_search import supports
 from serflow.svr_search import SVR_PASSED_PARAMS, PrecomputedSVRSearch
@@ -54,16 +59,27 @@ def dimension_scores(truth: np.ndarray, predicted: np.ndarray) -> dict[str, floa
     }
 
 
-def make_search(regressor: str, points: list[dict[str, Any]], **options: Any) -> CachedGridSearch:
+def make_search(
+    regressor: str,
+    points: list[dict[str, Any]],
+    speakers: np.ndarray | None = None,
+    **options: Any,
+) -> CachedGridSearch:
     """The grid search of ``regressor`` over ``points``, scored by CCC: SVR on the SVM's
     precomputed kernels, a forest's largest ``n_estimators`` scoring the smaller, any other
-    point by point."""
-    kind = spec(regressor).search
-    if kind == "kernel_svr" and supports(points, SVR_PASSED_PARAMS):
+    point by point. A regressor that fits on speakers (``mlp_regressor``: early stopping on
+    speakers of its own) gets ``speakers``, the speaker of each row."""
+    entry = spec(regressor)
+    if entry.search == "kernel_svr" and supports(points, SVR_PASSED_PARAMS):
         return PrecomputedSVRSearch(points, score=ccc, **options)
-    estimator = spec(regressor).make(options["seed"])
-    if kind == "forest":
+    estimator = entry.make(options["seed"])
+    if entry.search == "forest":
         return ForestSearch(estimator, points, score=ccc, **options)
+    if entry.speaker_groups:
+        if speakers is None:
+            raise ValueError(f"{regressor} fits on the training rows' speakers: pass speakers")
+        search = GroupedEstimatorSearch(estimator, points, score=ccc, **options)
+        return search.with_speakers(speakers)
     return EstimatorSearch(estimator, points, score=ccc, **options)
 
 
@@ -105,7 +121,9 @@ def train_and_test(
 ) -> list[DimensionOutcome]:
     """Tune ``regressor`` for each dimension on the fold's training speakers (speaker-grouped
     inner CV, CCC) and predict its test speakers. An SVR over ``memory_budget`` stops, runs on
-    a speaker-stratified subsample or fits LinearSVR, as the SVM does."""
+    a speaker-stratified subsample or fits LinearSVR, as the SVM does. A regressor that stops
+    early on speakers of its own (``mlp_regressor``) is checked to have stopped its refit on
+    training speakers only."""
     check_fold(fold)
     x_all, train_ids = rows_of(features, metadata, fold["train_speakers"], dimensions)
     x_test, test_ids = rows_of(features, metadata, fold["test_speakers"], dimensions)
@@ -139,9 +157,21 @@ def train_and_test(
     for dimension in dimensions:
         y_train = train_ids[target_column(dimension)].to_numpy(dtype=np.float64)
         search = make_search(
-            searched, points, folds=folds, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir
+            searched,
+            points,
+            train_ids["speaker"].to_numpy(),
+            folds=folds,
+            seed=seed,
+            n_jobs=n_jobs,
+            cache_dir=cache_dir,
         )
         tuning = TuningResult(search.fit(x_train, y_train))
+        if spec(searched).speaker_groups:
+            check_early_stopping(
+                search.best_estimator_.validation_speakers_,
+                test_ids["speaker"].to_numpy(),
+                f"fold {fold['fold']}, {dimension}",
+            )
         predictions = test_ids[["utterance", "speaker"]].assign(
             dimension=dimension,
             true=test_ids[target_column(dimension)].to_numpy(dtype=np.float64),

@@ -12,8 +12,8 @@ import pandas as pd
 
 from serflow.classifier_registry import CLASSIFIER_NAMES
 from serflow.evaluation import rows_of
-from serflow.metrics import uar
-from serflow.stats import bootstrap_mean_interval
+from serflow.metrics import chance_uar, uar
+from serflow.stats import MIN_INTERVAL_FOLDS, bootstrap_mean_interval, interval_note
 
 
 def build_matrix(
@@ -33,6 +33,24 @@ def build_matrix(
             100 * score["uar"], 1
         )
     return matrix
+
+
+def chance_level(scores: list[dict]) -> float:
+    """The chance level (UAR %, :func:`~serflow.metrics.chance_uar`) of a results matrix: the
+    mean over its jobs of 100 / the classes of each job's test rows (the keys of its
+    ``recall``), which over several folds is the mean UAR that a constant classifier gets."""
+    return float(np.mean([chance_uar(len(score["recall"])) for score in scores]))
+
+
+def few_folds_caption(n_folds: int) -> str:
+    """A caption's note on an interval over fewer than
+    :data:`~serflow.stats.MIN_INTERVAL_FOLDS` folds; empty for enough folds."""
+    if not interval_note(n_folds):
+        return ""
+    return (
+        f"; with {n_folds} fold{'s' * (n_folds != 1)} (fewer than {MIN_INTERVAL_FOLDS}) an "
+        "interval over the folds is not meaningful"
+    )
 
 
 def fallback_note(scores: list[dict]) -> str:
@@ -101,8 +119,9 @@ def summarise_folds(
 
     ``uar_sd`` is the sample standard deviation over folds; ``ci_low``/``ci_high`` the
     percentile bootstrap interval of the mean over folds (folds drawn with replacement, the
-    same seed for every cell); ``uar_pooled`` the UAR of all folds' test predictions together.
-    All in %.
+    same seed for every cell), ``interval_note`` says when it is over too few folds
+    (:func:`~serflow.stats.interval_note`); ``uar_pooled`` the UAR of all folds' test
+    predictions together. All in %.
     """
     rows = []
     for feature_set in feature_sets:
@@ -121,6 +140,7 @@ def summarise_folds(
                     "uar_sd": float(np.std(values, ddof=1)) if len(values) > 1 else np.nan,
                     "ci_low": low,
                     "ci_high": high,
+                    "interval_note": interval_note(len(values)),
                     "uar_pooled": 100 * uar(part["emotion"], part["predicted"]),
                 }
             )
@@ -128,7 +148,8 @@ def summarise_folds(
 
 
 def build_fold_matrix(summary: pd.DataFrame, feature_sets: list[str], classifiers: list[str]):
-    """The multi-fold results matrix: numbers (mean UAR %) and cell texts ``mean ± sd [low, high]``.
+    """The multi-fold results matrix: numbers (mean UAR %) and cell texts ``mean ± sd [low, high]``,
+    followed by :func:`~serflow.stats.interval_note` over too few folds.
 
     Returns ``(means, texts)``, two tables shaped like :func:`build_matrix`'s.
     """
@@ -139,7 +160,6 @@ def build_fold_matrix(summary: pd.DataFrame, feature_sets: list[str], classifier
     for row in summary.itertuples():
         column = CLASSIFIER_NAMES[row.classifier]
         means.loc[row.feature_set, column] = round(row.uar_mean, 1)
-        texts.loc[row.feature_set, column] = (
-            f"{row.uar_mean:.1f} ± {row.uar_sd:.1f} [{row.ci_low:.1f}, {row.ci_high:.1f}]"
-        )
+        text = f"{row.uar_mean:.1f} ± {row.uar_sd:.1f} [{row.ci_low:.1f}, {row.ci_high:.1f}]"
+        texts.loc[row.feature_set, column] = f"{text} {row.interval_note}".rstrip()
     return means, texts

@@ -9,6 +9,18 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import binomtest
 
+#: Below this many outer folds a bootstrap interval over the folds is printed with a note that
+#: it is not meaningful: 2 to 4 fold scores give a handful of distinct resampled means.
+MIN_INTERVAL_FOLDS = 5
+
+
+def interval_note(n_folds: int) -> str:
+    """The note printed beside an interval over ``n_folds`` folds: ``(2 folds: interval not
+    meaningful)`` below :data:`MIN_INTERVAL_FOLDS` folds, else empty."""
+    if n_folds >= MIN_INTERVAL_FOLDS:
+        return ""
+    return f"({n_folds} fold{'s' * (n_folds != 1)}: interval not meaningful)"
+
 
 def bootstrap_mean_interval(
     values: np.ndarray | list[float],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from serflow.classifier_registry import CLASSIFIER_NAMES
+from serflow.metrics import chance_uar
 
 
 def datasets_summary(matrices: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -80,3 +81,20 @@ def cross_corpus_matrix(
     return matrix.reindex(index=datasets, columns=datasets).rename_axis(
         index="train \\ test", columns=None
     )
+
+
+def cross_corpus_chance(
+    scores: list[dict], feature_set: str, classifier: str, datasets: list[str]
+) -> pd.DataFrame:
+    """Shaped like :func:`cross_corpus_matrix`: each cell's chance level, 100 / the classes of
+    its test rows (the test dataset's, as the cell's ``recall`` lists them); nan where the cell
+    is missing or was not asked for."""
+    chance = pd.DataFrame(float("nan"), index=datasets, columns=datasets)
+    for score in scores:
+        if (score["feature_set"], score["classifier"]) == (feature_set, classifier) and score.get(
+            "recall"
+        ):
+            chance.loc[score["train_dataset"], score["test_dataset"]] = chance_uar(
+                len(score["recall"])
+            )
+    return chance.rename_axis(index="train \\ test", columns=None)

@@ -14,11 +14,12 @@ def split_settings(wildcards):
 def classification_features(wildcards):
     """The per-speaker normalised features that tune_classifier(_fold) reads."""
     if wildcards.feature_set in SSL_FEATURE_SETS:
-        scheme = getattr(wildcards, "scheme", "holdout")
-        fold = getattr(wildcards, "fold", HOLDOUT_FOLD_ID)
-        return (
-            f"results/{wildcards.dataset}/features/ssl/{wildcards.feature_set}/"
-            f"{scheme}/{fold}/features.normalised.parquet"
+        return ssl_layer_file(
+            wildcards.dataset,
+            wildcards.feature_set,
+            getattr(wildcards, "scheme", "holdout"),
+            getattr(wildcards, "fold", HOLDOUT_FOLD_ID),
+            "features.normalised.parquet",
         )
     return f"results/{wildcards.dataset}/features/{wildcards.feature_set}.normalised.parquet"
 

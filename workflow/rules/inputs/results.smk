@@ -93,3 +93,14 @@ def dataset_matrices(wildcards):
     if scheme == "holdout":
         return expand("results/{dataset}/results_matrix.csv", dataset=DATASETS)
     return expand(evaluation_files(scheme)["uar_summary"], dataset=DATASETS)
+
+
+def print_closing_summary():
+    """Print at the end of a run (onsuccess) the results matrices among the targets, with
+    their captions (serflow/closing_summary.py)."""
+    from serflow.closing_summary import closing_summary
+
+    matrices = [path for path in final_outputs() if path.endswith(".md")]
+    text = closing_summary(matrices, RUN_STARTED)
+    if text:
+        print(text, file=sys.stderr)

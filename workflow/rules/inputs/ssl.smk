@@ -1,8 +1,24 @@
 # Input functions, targets and resources of the rules in ssl.smk (SSL encoders: all-layer
 # features, layer choice, UAR per layer).
 
+from serflow.fold_ids import FOLD_FOLDER_PATTERN, fold_folder, fold_of_folder
 
-SSL_LAYER_FOLDERS = "results/{dataset}/features/ssl/{feature_set}/{scheme}/{fold}"
+# One folder per outer fold (serflow.fold_ids.fold_folder): holdout/, or <scheme>/<fold>/;
+# ssl_layer_file names the files in it.
+SSL_LAYER_FOLDERS = "results/{dataset}/features/ssl/{feature_set}/{fold_folder}"
+
+
+def ssl_layer_file(dataset, feature_set, scheme, fold, name):
+    """File ``name`` of rule select_ssl_layer for one feature set and outer fold."""
+    folder = SSL_LAYER_FOLDERS.format(
+        dataset=dataset, feature_set=feature_set, fold_folder=fold_folder(scheme, fold)
+    )
+    return f"{folder}/{name}"
+
+
+def ssl_fold(wildcards):
+    """(scheme, fold id) of a select_ssl_layer job."""
+    return fold_of_folder(wildcards.fold_folder)
 
 
 def ssl_encoder(feature_set):
@@ -34,27 +50,34 @@ def ssl_shard_count(wildcards):
 
 def ssl_split(wildcards):
     """The split that names the fold's training and test speakers."""
-    if wildcards.scheme == "holdout":
+    scheme, _ = ssl_fold(wildcards)
+    if scheme == "holdout":
         return f"results/{wildcards.dataset}/split.json"
-    return f"results/{wildcards.dataset}/split.{wildcards.scheme}.json"
+    return f"results/{wildcards.dataset}/split.{scheme}.json"
 
 
 def ssl_fold_ids(wildcards):
-    """The outer folds of a scheme: the single hold-out fold, or those of outer_fold_ids."""
-    if wildcards.scheme == "holdout":
+    """The outer folds of the job's scheme (holdout where the job has none): the single
+    hold-out fold, or those of outer_fold_ids."""
+    if getattr(wildcards, "scheme", "holdout") == "holdout":
         return [HOLDOUT_FOLD_ID]
     return outer_fold_ids(wildcards)
 
 
-def ssl_layer_scores(wildcards):
-    """The per-layer scores of every outer fold of the scheme."""
-    return expand(
-        f"{SSL_LAYER_FOLDERS}/layer_scores.csv",
-        dataset=wildcards.dataset,
-        feature_set=wildcards.feature_set,
-        scheme=wildcards.scheme,
-        fold=ssl_fold_ids(wildcards),
-    )
+def ssl_layer_files(name, feature_sets):
+    """Input function: file ``name`` of select_ssl_layer for each of ``feature_sets`` (a list,
+    or None for the job's own) and every outer fold of the job's scheme."""
+
+    def files(wildcards):
+        scheme = getattr(wildcards, "scheme", "holdout")
+        names = [wildcards.feature_set] if feature_sets is None else feature_sets
+        return [
+            ssl_layer_file(wildcards.dataset, feature_set, scheme, fold, name)
+            for feature_set in names
+            for fold in ssl_fold_ids(wildcards)
+        ]
+
+    return files
 
 
 def ssl_mem_mb(wildcards, input, threads):

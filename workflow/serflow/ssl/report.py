@@ -28,8 +28,10 @@ def layer_curve_table(folds: list[pd.DataFrame]) -> pd.DataFrame:
     return table.reset_index()
 
 
-def plot_layer_curve(table: pd.DataFrame, feature_set: str, path: str | os.PathLike) -> None:
-    """Inner-CV and test UAR (%) against the layer; the layers that folds chose are marked."""
+def layer_curve_figure(table: pd.DataFrame, feature_set: str, chance: float) -> plt.Figure:
+    """Inner-CV and test UAR (%) against the layer, the layers that folds chose marked, and
+    the chance level ``chance`` (100 / classes) as a dashed line. The UAR axis spans the
+    curves and the chance level with a margin of 5 points, within 0-100."""
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     ax.plot(table["layer"], table["inner_cv_uar"], marker="o", label="inner CV (training speakers)")
     ax.plot(table["layer"], table["test_uar"], marker="s", label="test speakers (reported only)")
@@ -42,15 +44,24 @@ def plot_layer_curve(table: pd.DataFrame, feature_set: str, path: str | os.PathL
         edgecolors="black",
         label="chosen layer",
     )
+    ax.axhline(chance, color="grey", linestyle="--", linewidth=1, label=f"chance ({chance:.1f})")
+    shown = pd.concat([table["inner_cv_uar"], table["test_uar"]]).dropna().tolist() + [chance]
+    ax.set_ylim(max(0.0, min(shown) - 5), min(100.0, max(shown) + 5))
     ax.set_xlabel("hidden state (0: CNN features, k: transformer layer k)")
     ax.set_ylabel("UAR (%)")
-    ax.set_ylim(0, 100)
     ax.set_xticks(table["layer"])
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(f"{feature_set}: UAR per layer (logistic-regression probe)", fontsize=10)
     fig.tight_layout()
-    save_png(fig, path)
+    return fig
+
+
+def plot_layer_curve(
+    table: pd.DataFrame, feature_set: str, path: str | os.PathLike, chance: float
+) -> None:
+    """Save :func:`layer_curve_figure` as a PNG."""
+    save_png(layer_curve_figure(table, feature_set, chance), path)
 
 
 def layer_weights_table(records: list[dict]) -> pd.DataFrame:
