@@ -138,7 +138,7 @@ def test_a_wav_replaced_in_place_reruns_and_the_original_gives_the_clean_results
     write_config(tmp_path / "run", messy_config(path=folder))
     run_snakemake(tmp_path / "run", "--cores", "2", MATRIX)
     clean = (tmp_path / "run" / MATRIX).read_text()
-    assert planned_jobs(tmp_path / "run") == {}
+    assert planned_jobs(tmp_path / "run", targets=(MATRIX,)) == {}
 
     # overwrite one file in place: the folder's mtime does not change
     target = sorted(folder.glob("09*.wav"))[3]

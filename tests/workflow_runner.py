@@ -108,9 +108,12 @@ def run_snakemake(
     return result
 
 
-def planned_jobs(workdir: Path, configfile: str = "config.yaml") -> dict[str, int]:
-    """Rule -> number of jobs that a dry run would execute (from Snakemake's job stats)."""
-    result = run_snakemake(workdir, "-n", "--cores", "2", configfile=configfile)
+def planned_jobs(
+    workdir: Path, configfile: str = "config.yaml", targets: tuple[str, ...] = ()
+) -> dict[str, int]:
+    """Rule -> number of jobs that a dry run (of ``targets``, default: all) would execute
+    (from Snakemake's job stats)."""
+    result = run_snakemake(workdir, "-n", "--cores", "2", *targets, configfile=configfile)
     text = result.stdout + result.stderr
     if "Nothing to be done" in text:
         return {}
